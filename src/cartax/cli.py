@@ -1,0 +1,25 @@
+"""The ``cartax`` command. Each context contributes its sub-commands from its own ``cli`` module."""
+
+from __future__ import annotations
+
+import typer
+
+from cartax.rules.cli import register as register_rules
+
+app = typer.Typer(
+    name="cartax",
+    help="cartax — 자동차세 환급 플랫폼 (automobile-tax refunds, end to end).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+register_rules(app)
+
+
+@app.callback()
+def _root() -> None:
+    """cartax — 자동차세 환급 플랫폼."""
+
+
+def main() -> None:
+    app()

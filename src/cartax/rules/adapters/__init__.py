@@ -1,0 +1,1 @@
+"""Adapters of the rules context: where its parameters come from."""
