@@ -102,7 +102,16 @@ def assess(vehicle: Vehicle, law: YearLaw) -> Assessment:
     )
     half_basis = tuple(reduced and age >= law.age_free_until + 1 for age in ages)
     return Assessment(
-        base, ages, reduction, q, bills, edu_bills, edu_applies, (half_basis[0], half_basis[1]), options, trace
+        base,
+        ages,
+        reduction,
+        q,
+        bills,
+        edu_bills,
+        edu_applies,
+        (half_basis[0], half_basis[1]),
+        options,
+        trace,
     )
 
 
@@ -169,7 +178,9 @@ def prepay_options(bills: tuple[int, int], edu: tuple[int, int], law: YearLaw) -
             deduction = tuple(floor10(x * 92 * rate, 184 * 100) for x in second)
             covered = second
         options.append(
-            PrepayOption(window, deduction[0], deduction[1], covered[0] - deduction[0], covered[1] - deduction[1])
+            PrepayOption(
+                window, deduction[0], deduction[1], covered[0] - deduction[0], covered[1] - deduction[1]
+            )
         )
     return tuple(options)
 
@@ -181,7 +192,11 @@ def _reduction(age: int, law: YearLaw) -> int:
 
 
 def _age_params(law: YearLaw) -> dict[str, int]:
-    return {"free_until_age": law.age_free_until, "percent_per_year": law.age_percent_per_year, "cap_age": law.age_cap}
+    return {
+        "free_until_age": law.age_free_until,
+        "percent_per_year": law.age_percent_per_year,
+        "cap_age": law.age_cap,
+    }
 
 
 def _band(bands: Bands, amount: int) -> int:
@@ -200,24 +215,38 @@ def _truck(vehicle: Vehicle, law: YearLaw) -> tuple[int, dict[str, object]]:
     if load <= top_bound:
         return _band(bands, load), {"load_kg": load}
     excess = load - top_bound
-    blocks = -(-excess // law.truck_block_kg) if law.truck_block_rounding == "ceil" else excess // law.truck_block_kg
+    blocks = (
+        -(-excess // law.truck_block_kg)
+        if law.truck_block_rounding == "ceil"
+        else excess // law.truck_block_kg
+    )
     amount = top_amount + blocks * law.truck_block_amount[use]
-    return amount, {"load_kg": load, "blocks_over_10t": blocks, "truck_block_rounding": law.truck_block_rounding}
+    return amount, {
+        "load_kg": load,
+        "blocks_over_10t": blocks,
+        "truck_block_rounding": law.truck_block_rounding,
+    }
 
 
 def _classed(table: dict[str, int], value: str | None, field: str, use: str) -> int:
     if value is None:
-        raise RequestError("missing_field", field, f"{field} is required for this category; accepted: {_list(table)}")
+        raise RequestError(
+            "missing_field", field, f"{field} is required for this category; accepted: {_list(table)}"
+        )
     if value not in table:
         raise RequestError(
-            "invalid_value", field, f"{field} {value!r} does not exist for {use} vehicles; accepted: {_list(table)}"
+            "invalid_value",
+            field,
+            f"{field} {value!r} does not exist for {use} vehicles; accepted: {_list(table)}",
         )
     return table[value]
 
 
 def _required(value: int | None, field: str, what: str) -> int:
     if value is None:
-        raise RequestError("missing_field", field, f"{field} is required: give {what} as a positive whole number")
+        raise RequestError(
+            "missing_field", field, f"{field} is required: give {what} as a positive whole number"
+        )
     return value
 
 

@@ -24,9 +24,14 @@ def run_lines(source: IO[str], sink: IO[str], law: Law, today: date) -> int:
             continue
         try:
             raw = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             response = error_to_json(
-                None, RequestError("invalid_json", None, f"the line is not valid JSON ({exc.msg}); send one JSON object a line")
+                None,
+                RequestError(
+                    "invalid_json",
+                    None,
+                    f"the line is not valid JSON ({exc.msg}); send one JSON object a line",
+                ),
             )
         else:
             response = evaluate(raw, law, today)
@@ -41,10 +46,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def calc(
         input_path: Annotated[
-            Path | None, typer.Option("--input", help="JSON Lines file of requests (standard input by default)")
+            Path | None,
+            typer.Option("--input", help="JSON Lines file of requests (standard input by default)"),
         ] = None,
         output_path: Annotated[
-            Path | None, typer.Option("--output", help="where to write the responses (standard output by default)")
+            Path | None,
+            typer.Option("--output", help="where to write the responses (standard output by default)"),
         ] = None,
     ) -> None:
         """Compute tax and refunds for JSON Lines requests; exit 2 when any line was rejected."""

@@ -26,7 +26,18 @@ from cartax.rules.model import (
     Vehicle,
 )
 
-TOP = {"id", "tax_year", "district", "vehicle", "holding", "exemptions", "payments", "decision_on", "arrears", "as_of"}
+TOP = {
+    "id",
+    "tax_year",
+    "district",
+    "vehicle",
+    "holding",
+    "exemptions",
+    "payments",
+    "decision_on",
+    "arrears",
+    "as_of",
+}
 VEHICLE = {
     "category",
     "use",
@@ -66,9 +77,13 @@ def parse_request(raw: object, first_year: int, last_year: int) -> CalcRequest:
         )
     district = _required(obj, "district", "")
     if not isinstance(district, str):
-        raise RequestError("invalid_type", "district", "district must be a string: the 5-digit 시군구 code, e.g. \"11110\"")
+        raise RequestError(
+            "invalid_type", "district", 'district must be a string: the 5-digit 시군구 code, e.g. "11110"'
+        )
     if len(district) != 5 or not district.isascii() or not district.isdigit():
-        raise RequestError("invalid_value", "district", f"district {district!r} is not a 5-digit 시군구 code such as \"11110\"")
+        raise RequestError(
+            "invalid_value", "district", f'district {district!r} is not a 5-digit 시군구 code such as "11110"'
+        )
     vehicle = _vehicle(_object(_required(obj, "vehicle", ""), "vehicle"))
     holding = _holding(_object(_required(obj, "holding", ""), "holding"))
     exemptions = tuple(
@@ -82,7 +97,16 @@ def parse_request(raw: object, first_year: int, last_year: int) -> CalcRequest:
     arrears = 0 if arrears is None else _money(arrears, "arrears")
     _consistent(tax_year, vehicle, holding)
     return CalcRequest(
-        str(request_id), tax_year, district, vehicle, holding, exemptions, payments, decision_on, arrears, as_of
+        str(request_id),
+        tax_year,
+        district,
+        vehicle,
+        holding,
+        exemptions,
+        payments,
+        decision_on,
+        arrears,
+        as_of,
     )
 
 
@@ -118,7 +142,9 @@ def _vehicle(obj: Mapping[str, Any]) -> Vehicle:
         if field in ("displacement_cc", "load_kg"):
             value = _int(value, f"vehicle.{field}")
             if value <= 0:
-                raise RequestError("invalid_value", f"vehicle.{field}", f"vehicle.{field} must be a positive whole number")
+                raise RequestError(
+                    "invalid_value", f"vehicle.{field}", f"vehicle.{field} must be a positive whole number"
+                )
         elif not isinstance(value, str):
             raise RequestError("invalid_type", f"vehicle.{field}", _class_help(category, field))
         details[field] = value
@@ -168,7 +194,9 @@ def _event_date(obj: Mapping[str, Any], held: bool, path: str) -> date | None:
             )
         return None
     if value is None:
-        raise RequestError("missing_field", f"{path}.date", f"{path}.event {obj['event']} needs a date (YYYY-MM-DD)")
+        raise RequestError(
+            "missing_field", f"{path}.date", f"{path}.event {obj['event']} needs a date (YYYY-MM-DD)"
+        )
     return _date(value, f"{path}.date")
 
 
@@ -178,7 +206,9 @@ def _exemption(obj: Mapping[str, Any], path: str) -> Exemption:
     if isinstance(rate, bool) or not isinstance(rate, int | float):
         raise RequestError("invalid_type", f"{path}.rate", "rate must be a number: 1.0 (full) or 0.5 (50%)")
     if rate not in RATES:
-        raise RequestError("invalid_value", f"{path}.rate", f"rate {rate} is not accepted; accepted: 1.0 or 0.5")
+        raise RequestError(
+            "invalid_value", f"{path}.rate", f"rate {rate} is not accepted; accepted: 1.0 or 0.5"
+        )
     return Exemption(
         RATES[rate],
         _date(_required(obj, "effective_from", f"{path}."), f"{path}.effective_from"),
@@ -199,7 +229,9 @@ def _payments(items: list[Any]) -> tuple[Payment, ...]:
             raise RequestError("invalid_type", f"{path}.id", "a payment id must be a non-empty string")
         if payment_id in seen:
             raise RequestError(
-                "invalid_value", f"{path}.id", f"payment id {payment_id!r} is used twice; every payment needs its own id"
+                "invalid_value",
+                f"{path}.id",
+                f"payment id {payment_id!r} is used twice; every payment needs its own id",
             )
         seen.add(payment_id)
         grievance = obj.get("via_grievance")
@@ -237,7 +269,9 @@ def _consistent(tax_year: int, vehicle: Vehicle, holding: Holding) -> None:
     for path, day in (("holding.start.date", holding.start_date), ("holding.end.date", holding.end_date)):
         if day is not None and day.year != tax_year:
             raise RequestError(
-                "inconsistent", path, f"{path} {day.isoformat()} is outside tax year {tax_year}; give a date in {tax_year}"
+                "inconsistent",
+                path,
+                f"{path} {day.isoformat()} is outside tax year {tax_year}; give a date in {tax_year}",
             )
     if holding.start_date is not None and holding.start_date < first:
         raise RequestError(
@@ -246,7 +280,11 @@ def _consistent(tax_year: int, vehicle: Vehicle, holding: Holding) -> None:
             f"the holding starts on {holding.start_date.isoformat()}, before the first registration "
             f"({first.isoformat()})",
         )
-    if holding.start_date is not None and holding.end_date is not None and holding.end_date < holding.start_date:
+    if (
+        holding.start_date is not None
+        and holding.end_date is not None
+        and holding.end_date < holding.start_date
+    ):
         raise RequestError(
             "inconsistent",
             "holding.end.date",
@@ -281,7 +319,11 @@ def _known(obj: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
 def _required(obj: Mapping[str, Any], key: str, prefix: str) -> Any:
     value = obj.get(key)
     if value is None:
-        raise RequestError("missing_field", f"{prefix}{key}", f"{prefix}{key} is required")
+        raise RequestError(
+            "missing_field",
+            f"{prefix}{key}",
+            f"{prefix}{key} is missing; it is required, add it to the request",
+        )
     return value
 
 
@@ -293,7 +335,9 @@ def _int(value: object, path: str) -> int:
 
 def _money(value: object, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RequestError("invalid_type", path, f"{path} must be a whole number of 원 (no decimals, no separators)")
+        raise RequestError(
+            "invalid_type", path, f"{path} must be a whole number of 원 (no decimals, no separators)"
+        )
     if value < 0:
         raise RequestError("invalid_value", path, f"{path} is {value}; amounts of 원 cannot be negative")
     return value
@@ -321,7 +365,9 @@ def _enum(kind: Any, value: object, path: str) -> Any:
     try:
         return kind(value)
     except ValueError:
-        raise RequestError("invalid_value", path, f"{path} {value!r} is not accepted; accepted: {_choices(kind)}") from None
+        raise RequestError(
+            "invalid_value", path, f"{path} {value!r} is not accepted; accepted: {_choices(kind)}"
+        ) from None
 
 
 def _choices(kind: Any) -> str:
@@ -335,7 +381,13 @@ def result_to_json(result: CalcResult) -> dict[str, Any]:
         "rules_version": result.rules_version,
         "annual": {"base": result.base, "car_tax": result.annual_car_tax, "edu_tax": result.annual_edu_tax},
         "half_years": [
-            {"half": h.half, "age": h.age, "reduction_pct": h.reduction_pct, "car_tax": h.car_tax, "edu_tax": h.edu_tax}
+            {
+                "half": h.half,
+                "age": h.age,
+                "reduction_pct": h.reduction_pct,
+                "car_tax": h.car_tax,
+                "edu_tax": h.edu_tax,
+            }
             for h in result.half_years
         ],
         "prepay_options": [
@@ -370,7 +422,13 @@ def result_to_json(result: CalcResult) -> dict[str, Any]:
             "payable": result.totals.payable,
         },
         "trace": [
-            {"step": s.step, "value": s.value, "refs": list(s.refs), "params": s.params, **({"facts": s.facts} if s.facts else {})}
+            {
+                "step": s.step,
+                "value": s.value,
+                "refs": list(s.refs),
+                "params": s.params,
+                **({"facts": s.facts} if s.facts else {}),
+            }
             for s in result.trace
         ],
     }

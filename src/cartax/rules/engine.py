@@ -7,7 +7,7 @@ from datetime import date
 from cartax.rules.assessment import assess
 from cartax.rules.holding import held_days
 from cartax.rules.law import Law
-from cartax.rules.model import CalcRequest, CalcResult, TraceStep, Totals
+from cartax.rules.model import CalcRequest, CalcResult, Totals, TraceStep
 from cartax.rules.refunds import REF_OFFSET, REF_PRORATION, refund_lines
 
 

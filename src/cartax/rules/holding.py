@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from cartax.core.dates import ONE_DAY, HalfYear, inclusive_days
 from cartax.rules.law import YearLaw
@@ -110,7 +111,7 @@ def _exempt_days(
     # Sweep the distinct boundaries: on each elementary segment the larger rate applies.
     cuts = sorted({s for s, _, _, _ in spans} | {e + ONE_DAY for _, e, _, _ in spans})
     full = half = 0
-    for seg_start, seg_next in zip(cuts, cuts[1:], strict=False):
+    for seg_start, seg_next in pairwise(cuts):
         rates = [rate for s, e, rate, _ in spans if s <= seg_start <= e]
         if not rates:
             continue

@@ -111,7 +111,9 @@ def _resolve(rules: RuleSet, year: TaxYear, district: str) -> YearLaw:
         truck=bands(value("truck")),
         truck_block_kg=int(block["block_kg"]),
         truck_block_amount={"business": int(block["business"]), "private": int(block["private"])},
-        truck_block_rounding=_choice(value("truck_block_rounding"), "truck_block_rounding", {"ceil", "floor"}),
+        truck_block_rounding=_choice(
+            value("truck_block_rounding"), "truck_block_rounding", {"ceil", "floor"}
+        ),
         special=dict(value("special")),
         tricycle=dict(value("tricycle")),
         local_rate_percent=percent,
@@ -135,7 +137,9 @@ def _resolve(rules: RuleSet, year: TaxYear, district: str) -> YearLaw:
         },
         transfer_day_owner=_choice(value("transfer_day_owner"), "transfer_day_owner", {"buyer", "seller"}),
         deregistration_day_taxed=bool(value("deregistration_day_taxed")),
-        prepaid_refund_basis=_choice(value("prepaid_refund_basis"), "prepaid_refund_basis", {"paid", "gross"}),
+        prepaid_refund_basis=_choice(
+            value("prepaid_refund_basis"), "prepaid_refund_basis", {"paid", "gross"}
+        ),
         interest_rounding=_choice(value("interest_rounding"), "interest_rounding", {"floor10", "floor"}),
         interest_day_count=int(value("interest_day_count")),
         interest_rates=tuple((start, int(bp)) for start, bp in interest.values),

@@ -52,7 +52,7 @@ def refund_lines(
         if span & ~covered == 0:
             line = _line(payment, Cause.DUPLICATE, 0, 0, payment.paid_on, law, decision_on, as_of)
             lines.append(line)
-            steps.append(_refund_step(payment, line, None, law))
+            steps.append(_refund_step(payment, line, law))
             continue
         covered |= span
         if holding.prepayment_passed_on and payment.kind.is_discounted:
@@ -67,7 +67,7 @@ def refund_lines(
         line = _line(payment, cause, car, edu, arose, law, decision_on, as_of)
         lines.append(line)
         steps.append(_liability_step(payment, liability, car, edu, law))
-        steps.append(_refund_step(payment, line, liability, law))
+        steps.append(_refund_step(payment, line, law))
     return tuple(lines), tuple(steps)
 
 
@@ -91,7 +91,9 @@ def gross_liability(span: int, assessment: Assessment, held: HeldDays, law: Year
     return Liability(Fraction(0) if below else gross, True, below, span_q)
 
 
-def _liabilities(payment: Payment, liability: Liability, assessment: Assessment, law: YearLaw) -> tuple[int, int]:
+def _liabilities(
+    payment: Payment, liability: Liability, assessment: Assessment, law: YearLaw
+) -> tuple[int, int]:
     gross = liability.gross
     if payment.kind.is_discounted and law.prepaid_refund_basis == "paid":
         if not liability.prorated:
@@ -197,7 +199,7 @@ def _liability_step(payment: Payment, liability: Liability, car: int, edu: int, 
     )
 
 
-def _refund_step(payment: Payment, line: RefundLine, liability: Liability | None, law: YearLaw) -> TraceStep:
+def _refund_step(payment: Payment, line: RefundLine, law: YearLaw) -> TraceStep:
     refs = REF_REFUND + (REF_INTEREST if line.interest_from else ()) + REF_PRESCRIPTION
     return TraceStep(
         "refund",

@@ -1,0 +1,5 @@
+"""``python -m cartax`` runs the ``cartax`` command."""
+
+from cartax.cli import main
+
+main()
