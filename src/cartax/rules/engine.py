@@ -41,6 +41,7 @@ def calculate(request: CalcRequest, law: Law, today: date) -> CalcResult:
         {
             "first_held_day": held.first.isoformat() if held.first else None,
             "last_held_day": held.last.isoformat() if held.last else None,
+            "start_event": request.holding.start_event.value,
             "end_event": request.holding.end_event.value,
             "ended_on": held.ended_on.isoformat() if held.ended_on else None,
             "taxable_half_days": list(held.weights),
@@ -52,7 +53,12 @@ def calculate(request: CalcRequest, law: Law, today: date) -> CalcResult:
         {"refund": refund, "interest": interest, "offset": offset, "payable": totals.payable},
         REF_OFFSET,
         {},
-        {"arrears": request.arrears, "lapsed_excluded": len(lines) - len(live), "as_of": as_of.isoformat()},
+        {
+            "arrears": request.arrears,
+            "lapsed_excluded": len(lines) - len(live),
+            "as_of": as_of.isoformat(),
+            "decision_on": request.decision_on.isoformat() if request.decision_on else None,
+        },
     )
     return CalcResult(
         id=request.id,

@@ -52,7 +52,7 @@ def refund_lines(
         if span & ~covered == 0:
             line = _line(payment, Cause.DUPLICATE, 0, 0, payment.paid_on, law, decision_on, as_of)
             lines.append(line)
-            steps.append(_refund_step(payment, line, law))
+            steps.append(_refund_step(payment, line, held, law, below_minimum=False))
             continue
         covered |= span
         if holding.prepayment_passed_on and payment.kind.is_discounted:
@@ -67,7 +67,7 @@ def refund_lines(
         line = _line(payment, cause, car, edu, arose, law, decision_on, as_of)
         lines.append(line)
         steps.append(_liability_step(payment, liability, car, edu, law))
-        steps.append(_refund_step(payment, line, law))
+        steps.append(_refund_step(payment, line, held, law, below_minimum=liability.below_minimum))
     return tuple(lines), tuple(steps)
 
 
@@ -87,8 +87,8 @@ def gross_liability(span: int, assessment: Assessment, held: HeldDays, law: Year
             gross += assessment.q[index] * held.weights[index] / (2 * year.half_days(HALVES[index]))
         else:
             gross += Fraction(assessment.base * held.weights[index], 2 * year.days)
-    below = gross < law.minimum_tax
-    return Liability(Fraction(0) if below else gross, True, below, span_q)
+    below = 0 < gross < law.minimum_tax
+    return Liability(gross if gross >= law.minimum_tax else Fraction(0), True, below, span_q)
 
 
 def _liabilities(
@@ -199,7 +199,12 @@ def _liability_step(payment: Payment, liability: Liability, car: int, edu: int, 
     )
 
 
-def _refund_step(payment: Payment, line: RefundLine, law: YearLaw) -> TraceStep:
+def _refund_step(
+    payment: Payment, line: RefundLine, held: HeldDays, law: YearLaw, *, below_minimum: bool
+) -> TraceStep:
+    halves = [index for index in (0, 1) if payment.kind.span >> index & 1]
+    span_days = sum(law.tax_year.half_days(HALVES[index]) for index in halves)
+    held_in_span = sum(held.held[index] for index in halves)
     refs = REF_REFUND + (REF_INTEREST if line.interest_from else ()) + REF_PRESCRIPTION
     return TraceStep(
         "refund",
@@ -215,5 +220,9 @@ def _refund_step(payment: Payment, line: RefundLine, law: YearLaw) -> TraceStep:
             "interest": line.interest,
             "lapsed": line.lapsed,
             "via_grievance": payment.via_grievance,
+            "paid_on": payment.paid_on.isoformat(),
+            "span_days": span_days,
+            "held_days": held_in_span,
+            "below_minimum": below_minimum,
         },
     )
