@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
 
 from cartax.core.money import floor10
 from cartax.rules.errors import RequestError
@@ -36,7 +35,7 @@ class Assessment:
     base: int  # A
     ages: tuple[int, int]  # n₁, n₂
     reduction_pct: tuple[int, int]  # r(n₁), r(n₂) in %
-    q: tuple[Fraction, Fraction]  # unrounded half-year amounts q₁, q₂
+    q_num: tuple[int, int]  # unrounded half-year amounts q_k = q_num[k] / Q_DEN
     bills: tuple[int, int]
     edu_bills: tuple[int, int]
     edu_applies: bool
@@ -59,31 +58,71 @@ class Assessment:
         )
 
 
+MEMO_LIMIT = 200_000
+Q_DEN = 200  # q_k = A × (100 − r_k) / 200: half of the year, reduction in whole percent
+
+
 def assess(vehicle: Vehicle, law: YearLaw) -> Assessment:
-    base, base_step = annual_base(vehicle, law)
+    """The whole-year figures of ``vehicle``; the part that depends only on its class and ages is memoised.
+
+    Vehicles cluster on a few hundred displacements and twenty-odd ages, so a national batch computes
+    each distinct (class, ages) once; the memo lives on the resolved year law and is bounded.
+    """
     ages, age_start = vehicle_ages(vehicle, law.tax_year.year)
+    key = (
+        vehicle.category,
+        vehicle.use,
+        vehicle.displacement_cc,
+        vehicle.van_class,
+        vehicle.special_class,
+        vehicle.load_kg,
+        ages,
+    )
+    memo = law.memo
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        found = memo[key] = _assess(vehicle, ages, law)
+    reduced = vehicle.category is Category.PASSENGER and vehicle.use is Use.PRIVATE
+    age_step = TraceStep(
+        "vehicle_age",
+        list(ages),
+        REF_AGE,
+        {"age_reduction": _age_params(law)} if reduced else {},
+        {"age_start": age_start.isoformat(), "reduction_pct": list(found.reduction_pct)},
+    )
+    return Assessment(
+        found.base,
+        found.ages,
+        found.reduction_pct,
+        found.q_num,
+        found.bills,
+        found.edu_bills,
+        found.edu_applies,
+        found.half_year_basis,
+        found.prepay_options,
+        (found.trace[0], age_step, *found.trace[1:]),
+    )
+
+
+def _assess(vehicle: Vehicle, ages: tuple[int, int], law: YearLaw) -> Assessment:
+    base, base_step = annual_base(vehicle, law)
     reduced = vehicle.category is Category.PASSENGER and vehicle.use is Use.PRIVATE
     reduction = (_reduction(ages[0], law) if reduced else 0, _reduction(ages[1], law) if reduced else 0)
-    q = (Fraction(base * (100 - reduction[0]), 200), Fraction(base * (100 - reduction[1]), 200))
-    bills = (floor10(q[0].numerator, q[0].denominator), floor10(q[1].numerator, q[1].denominator))
+    q = (base * (100 - reduction[0]), base * (100 - reduction[1]))  # q_k = A/2 × (1 − r_k), over Q_DEN
+    bills = (floor10(q[0], Q_DEN), floor10(q[1], Q_DEN))
     edu_applies = vehicle.category.value in law.edu_categories and vehicle.use.value in law.edu_uses
     edu_bills = (education_tax(bills[0], law, edu_applies), education_tax(bills[1], law, edu_applies))
     options = prepay_options(bills, edu_bills, law)
     trace = (
         base_step,
         TraceStep(
-            "vehicle_age",
-            list(ages),
-            REF_AGE,
-            {"age_reduction": _age_params(law)} if reduced else {},
-            {"age_start": age_start.isoformat(), "reduction_pct": list(reduction)},
-        ),
-        TraceStep(
             "half_year_bills",
             list(bills),
             REF_BILL,
             {},
-            {"q": [str(q[0]), str(q[1])], "rounding": "floor10"},
+            {"q": [f"{q[0]}/{Q_DEN}", f"{q[1]}/{Q_DEN}"], "rounding": "floor10"},
         ),
         TraceStep(
             "education_tax",

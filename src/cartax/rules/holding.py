@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
-from cartax.core.dates import ONE_DAY, HalfYear, inclusive_days
+from cartax.core.dates import ONE_DAY, inclusive_days
 from cartax.rules.law import YearLaw
 from cartax.rules.model import EndEvent, Exemption, Holding, StartEvent
-
-HALVES = (HalfYear.FIRST, HalfYear.SECOND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +35,6 @@ class HeldDays:
 
 
 def held_days(holding: Holding, exemptions: tuple[Exemption, ...], law: YearLaw) -> HeldDays:
-    year = law.tax_year
     first, last = _interval(holding, law)
     if first is not None and last is not None and last < first:
         first = last = None
@@ -45,8 +42,7 @@ def held_days(holding: Holding, exemptions: tuple[Exemption, ...], law: YearLaw)
     weights = [0, 0]
     exempt = [0, 0]
     decisions: list[list[date]] = [[], []]
-    for index, half in enumerate(HALVES):
-        start, end = year.half_start(half), year.half_end(half)
+    for index, (start, end, _) in enumerate(law.halves):
         if first is None or last is None:
             continue
         lo, hi = max(first, start), min(last, end)

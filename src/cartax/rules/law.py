@@ -6,11 +6,11 @@ a calculation costs no look-ups; the effective dates are kept for the explanatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cartax.core.dates import TaxYear
+from cartax.core.dates import HalfYear, TaxYear
 from cartax.rules.errors import ParameterError
 from cartax.rules.params import RuleSet
 
@@ -58,6 +58,20 @@ class YearLaw:
     since: dict[str, str]
     """Effective date (ISO) of the value used, by parameter name, for the trace."""
     references: dict[str, str]
+    halves: tuple[tuple[date, date, int], tuple[date, date, int]] = field(
+        init=False, compare=False, repr=False
+    )
+    """(first day, last day, days) of 제1기분 and 제2기분, resolved once."""
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Results that depend only on this year's law, memoised by the formulas that own them."""
+
+    def __post_init__(self) -> None:
+        year = self.tax_year
+        bounds = tuple(
+            (year.half_start(half), year.half_end(half), year.half_days(half))
+            for half in (HalfYear.FIRST, HalfYear.SECOND)
+        )
+        object.__setattr__(self, "halves", bounds)
 
 
 class Law:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
 
-from cartax.core.dates import ONE_DAY, HalfYear, add_years_clamped
+from cartax.core.dates import ONE_DAY, add_years_clamped
 from cartax.core.money import floor10
-from cartax.rules.assessment import Assessment, education_tax
+from cartax.rules.assessment import Q_DEN, Assessment, education_tax
 from cartax.rules.holding import HeldDays
 from cartax.rules.law import YearLaw
 from cartax.rules.model import Cause, Holding, Payment, RefundLine, TraceStep
@@ -20,17 +19,17 @@ REF_PASSED_ON = ("지방세법 제130조제3항",)
 REF_INTEREST = ("지방세기본법 제62조", "지방세기본법 시행령 제43조")
 REF_PRESCRIPTION = ("지방세기본법 제64조",)
 REF_OFFSET = ("지방세기본법 제60조제2항", "지방세기본법 시행령 제37조")
-HALVES = (HalfYear.FIRST, HalfYear.SECOND)
 
 
 @dataclass(frozen=True, slots=True)
 class Liability:
     """The gross liability ℓ(S) against one payment's span and how it was reached."""
 
-    gross: Fraction
+    gross_num: int  # ℓ(S) = gross_num / gross_den, exact
+    gross_den: int
     prorated: bool
     below_minimum: bool
-    span_q: Fraction  # Σ q_k over the span
+    span_q_num: int  # Σ q_k over the span, over Q_DEN
 
 
 def refund_lines(
@@ -72,46 +71,52 @@ def refund_lines(
 
 
 def gross_liability(span: int, assessment: Assessment, held: HeldDays, law: YearLaw) -> Liability:
-    """ℓ(S): unprorated when every day of S is held and none exempt; otherwise by days (영 §126)."""
+    """ℓ(S): unprorated when every day of S is held and none exempt; otherwise by days (영 §126).
+
+    Kept as an exact integer fraction: half-year basis q_k × w_k / D_k, annual basis A × w_k / Yd, with
+    w_k in half-days (so the denominators carry a factor 2).
+    """
     year = law.tax_year
     halves = [index for index in (0, 1) if span >> index & 1]
-    span_q = sum((assessment.q[index] for index in halves), Fraction(0))
-    whole = all(
-        held.held[index] == year.half_days(HALVES[index]) and held.exempt_held[index] == 0 for index in halves
-    )
+    span_q = sum(assessment.q_num[index] for index in halves)
+    whole = all(held.held[index] == law.halves[index][2] and held.exempt_held[index] == 0 for index in halves)
     if whole:
-        return Liability(span_q, False, False, span_q)
-    gross = Fraction(0)
+        return Liability(span_q, Q_DEN, False, False, span_q)
+    num, den = 0, 1
     for index in halves:
         if assessment.half_year_basis[index]:
-            gross += assessment.q[index] * held.weights[index] / (2 * year.half_days(HALVES[index]))
+            term_num = assessment.q_num[index] * held.weights[index]
+            term_den = Q_DEN * 2 * law.halves[index][2]
         else:
-            gross += Fraction(assessment.base * held.weights[index], 2 * year.days)
-    below = 0 < gross < law.minimum_tax
-    return Liability(gross if gross >= law.minimum_tax else Fraction(0), True, below, span_q)
+            term_num = assessment.base * held.weights[index]
+            term_den = 2 * year.days
+        num, den = num * term_den + term_num * den, den * term_den
+    below_minimum = 0 < num < law.minimum_tax * den
+    if num < law.minimum_tax * den:
+        num = 0
+    return Liability(num, den, True, below_minimum, span_q)
 
 
 def _liabilities(
     payment: Payment, liability: Liability, assessment: Assessment, law: YearLaw
 ) -> tuple[int, int]:
-    gross = liability.gross
     if payment.kind.is_discounted and law.prepaid_refund_basis == "paid":
         if not liability.prorated:
             return payment.car_tax, payment.edu_tax
-        share = gross / liability.span_q if liability.span_q else Fraction(0)
-        return (
-            floor10(payment.car_tax * share.numerator, share.denominator),
-            floor10(payment.edu_tax * share.numerator, share.denominator),
-        )
-    car = floor10(gross.numerator, gross.denominator)
+        # paid_x × ℓ(S) / Σq: Σq = span_q_num / Q_DEN
+        num = liability.gross_num * Q_DEN
+        den = liability.gross_den * liability.span_q_num
+        if den == 0:
+            return 0, 0
+        return floor10(payment.car_tax * num, den), floor10(payment.edu_tax * num, den)
+    car = floor10(liability.gross_num, liability.gross_den)
     return car, education_tax(car, law, assessment.edu_applies)
 
 
 def _cause(payment: Payment, span: int, held: HeldDays, law: YearLaw) -> tuple[Cause, date]:
     halves = [index for index in (0, 1) if span >> index & 1]
-    year = law.tax_year
-    span_start = year.half_start(HALVES[halves[0]])
-    span_end = year.half_end(HALVES[halves[-1]])
+    span_start = law.halves[halves[0]][0]
+    span_end = law.halves[halves[-1]][1]
     if any(held.exempt_held[index] for index in halves):
         decided = max(day for index in halves for day in held.exemption_decisions[index])
         return Cause.EXEMPTION, decided
@@ -192,7 +197,7 @@ def _liability_step(payment: Payment, liability: Liability, car: int, edu: int, 
         {
             "payment_id": payment.id,
             "kind": payment.kind.value,
-            "gross": str(liability.gross),
+            "gross": f"{liability.gross_num}/{liability.gross_den}",
             "prorated": liability.prorated,
             "below_minimum": liability.below_minimum,
         },
@@ -203,7 +208,7 @@ def _refund_step(
     payment: Payment, line: RefundLine, held: HeldDays, law: YearLaw, *, below_minimum: bool
 ) -> TraceStep:
     halves = [index for index in (0, 1) if payment.kind.span >> index & 1]
-    span_days = sum(law.tax_year.half_days(HALVES[index]) for index in halves)
+    span_days = sum(law.halves[index][2] for index in halves)
     held_in_span = sum(held.held[index] for index in halves)
     refs = REF_REFUND + (REF_INTEREST if line.interest_from else ()) + REF_PRESCRIPTION
     return TraceStep(
