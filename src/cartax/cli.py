@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cartax.detection.cli import register as register_detection
 from cartax.rules.cli import register as register_rules
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 register_rules(app)
+register_detection(app)
 
 
 @app.callback()

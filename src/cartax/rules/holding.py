@@ -35,6 +35,8 @@ class HeldDays:
 
 
 def held_days(holding: Holding, exemptions: tuple[Exemption, ...], law: YearLaw) -> HeldDays:
+    if holding.held_no_day:
+        return HeldDays(None, None, (0, 0), (0, 0), (0, 0), ((), ()), None)
     first, last = _interval(holding, law)
     if first is not None and last is not None and last < first:
         first = last = None

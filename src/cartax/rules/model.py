@@ -101,6 +101,8 @@ class Holding:
     end_event: EndEvent = EndEvent.HELD
     end_date: date | None = None
     prepayment_passed_on: bool = False
+    held_no_day: bool = False
+    """The payer held the vehicle on no day of the year and no event of theirs is in it (detection only)."""
 
 
 @dataclass(frozen=True, slots=True)

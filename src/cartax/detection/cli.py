@@ -1,0 +1,51 @@
+"""``cartax detect``: find every refund case of a tax year in the feeds (contracts.md §2)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cartax.detection.run import detect_feeds, summary_lines
+from cartax.registry.errors import FeedError
+from cartax.rules import default_law
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date; give it as YYYY-MM-DD, e.g. 2026-08-14") from None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def detect(
+        feeds: Annotated[Path, typer.Option("--feeds", help="directory with the feeds (CSV or Parquet)")],
+        year: Annotated[int, typer.Option("--year", help="tax year to examine")],
+        decision_date: Annotated[
+            str, typer.Option("--decision-date", help="payment decision day (YYYY-MM-DD)")
+        ],
+        out: Annotated[Path, typer.Option("--out", help="case file to write")],
+        fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet")] = "jsonl",
+    ) -> None:
+        """Find every owner × vehicle × year owed a refund; rejects go to rejects.csv beside the output."""
+        law = default_law()
+        if not law.rule_set.covers(year):
+            first, last = law.rule_set.first_year, law.rule_set.last_year
+            raise typer.BadParameter(
+                f"tax year {year} is not covered; accepted: {first} to {last}", param_hint="--year"
+            )
+        if fmt not in ("jsonl", "parquet"):
+            raise typer.BadParameter(
+                f"{fmt!r} is not accepted; accepted: jsonl, parquet", param_hint="--format"
+            )
+        try:
+            result = detect_feeds(feeds, year, _date(decision_date), out, fmt, law)
+        except FeedError as error:
+            typer.echo(f"오류: {error.message}", err=True)
+            raise typer.Exit(2) from None
+        for line in summary_lines(result.summary):
+            typer.echo(line, err=True)

@@ -1,0 +1,177 @@
+"""A detection run: feeds in, the case file, the rejects and a summary out."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cartax.detection.cases import CaseBatch, build_cases
+from cartax.detection.offsets import case_totals
+from cartax.detection.output import case_records, write_cases
+from cartax.detection.scalar import compute_scalar
+from cartax.registry.feeds import Feeds, read_feeds, write_rejects
+from cartax.rules import Law
+
+Engine = Callable[[CaseBatch, Law, date], pl.DataFrame]
+
+
+@dataclass
+class RunSummary:
+    """What a run found and how long each stage took; printed and stored beside the case file."""
+
+    tax_year: int
+    decision_on: str
+    rules_version: str
+    engine: str
+    cases_considered: int = 0
+    cases_with_refunds: int = 0
+    refund_entries: int = 0
+    lapsed_entries: int = 0
+    refund_total: int = 0
+    interest_total: int = 0
+    offset_total: int = 0
+    payable_total: int = 0
+    rejects: int = 0
+    rejects_by_feed: dict[str, int] = field(default_factory=dict)
+    by_cause: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_district: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    summary: RunSummary
+    records: pl.DataFrame
+    refunds: pl.DataFrame
+    batch: CaseBatch
+
+
+def detect_feeds(
+    feeds_dir: Path,
+    tax_year: int,
+    decision_on: date,
+    out: Path,
+    fmt: str,
+    law: Law,
+    engine: Engine = compute_scalar,
+) -> RunResult:
+    """Read the feeds in ``feeds_dir``, find every refund case of ``tax_year`` and write ``out``."""
+    timer = _Timer()
+    with timer("read_and_validate"):
+        feeds = read_feeds(feeds_dir)
+    result = detect(feeds, tax_year, decision_on, law, engine, timer)
+    with timer("write"):
+        write_cases(result.records, out, fmt)
+        write_rejects(feeds.rejects, out.parent / "rejects.csv")
+    result.summary.seconds = timer.seconds
+    (out.parent / f"{out.name}.summary.json").write_text(result.summary.as_json(), encoding="utf-8")
+    return result
+
+
+def detect(
+    feeds: Feeds,
+    tax_year: int,
+    decision_on: date,
+    law: Law,
+    engine: Engine = compute_scalar,
+    timer: _Timer | None = None,
+) -> RunResult:
+    timer = timer or _Timer()
+    with timer("build_cases"):
+        batch = build_cases(feeds.vehicles, feeds.registrations, feeds.payments, feeds.exemptions, tax_year)
+    with timer("compute"):
+        refunds = engine(batch, law, decision_on)
+    with timer("offset"):
+        totals = case_totals(refunds, batch.cases, feeds.arrears)
+        records = case_records(refunds, batch.cases, totals, tax_year, law.version)
+    summary = _summarise(
+        feeds, batch, refunds, records, tax_year, decision_on, law, getattr(engine, "__name__", "")
+    )
+    summary.seconds = timer.seconds
+    return RunResult(summary, records, refunds, batch)
+
+
+def _summarise(
+    feeds: Feeds,
+    batch: CaseBatch,
+    refunds: pl.DataFrame,
+    records: pl.DataFrame,
+    tax_year: int,
+    decision_on: date,
+    law: Law,
+    engine: str,
+) -> RunSummary:
+    totals = records.select(pl.col("totals").struct.unnest()).sum() if records.height else None
+    summary = RunSummary(tax_year, decision_on.isoformat(), law.version, engine)
+    summary.cases_considered = batch.cases.height
+    summary.cases_with_refunds = records.height
+    summary.refund_entries = refunds.height
+    summary.lapsed_entries = int(refunds["lapsed"].sum()) if refunds.height else 0
+    if totals is not None:
+        for name in ("refund", "interest", "offset", "payable"):
+            setattr(summary, f"{name}_total", int(totals[name][0]))
+    summary.rejects = len(feeds.rejects)
+    for reject in feeds.rejects:
+        summary.rejects_by_feed[reject.feed] = summary.rejects_by_feed.get(reject.feed, 0) + 1
+    live = refunds.filter(~pl.col("lapsed")).with_columns(
+        (pl.col("refund_car_tax") + pl.col("refund_edu_tax")).alias("refund")
+    )
+    summary.by_cause = _grouped(live, "cause")
+    summary.by_district = _grouped(live.join(batch.cases.select("case", "district"), on="case"), "district")
+    return summary
+
+
+def _grouped(frame: pl.DataFrame, key: str) -> dict[str, dict[str, int]]:
+    grouped = frame.group_by(key).agg(
+        pl.len().alias("entries"), pl.col("refund").sum(), pl.col("interest").sum()
+    )
+    return {
+        str(row[key]): {
+            "entries": int(row["entries"]),
+            "refund": int(row["refund"]),
+            "interest": int(row["interest"]),
+        }
+        for row in grouped.sort(key).iter_rows(named=True)
+    }
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = round(time.perf_counter() - started, 3)
+
+
+def summary_lines(summary: RunSummary) -> Iterator[str]:
+    """The printed summary, in Korean first (officers read it), figures with separators."""
+    yield f"탐지 완료 — {summary.tax_year}년도, 지급결정일 {summary.decision_on}"
+    yield f"  규칙 버전 {summary.rules_version}, 계산 방식 {summary.engine}"
+    yield f"  검토한 건: {summary.cases_considered:,} / 환급 대상 건: {summary.cases_with_refunds:,}"
+    yield f"  환급금 {summary.refund_total:,}원, 가산금 {summary.interest_total:,}원"
+    yield f"  충당 {summary.offset_total:,}원"
+    yield f"  지급할 금액 {summary.payable_total:,}원, 소멸시효 경과 {summary.lapsed_entries:,}건"
+    yield f"  거부된 행: {summary.rejects:,} {summary.rejects_by_feed if summary.rejects else ''}".rstrip()
+    for cause, figures in summary.by_cause.items():
+        yield f"  {cause}: {figures['entries']:,}건 {figures['refund']:,}원"
+    yield "  단계별 시간(초): " + ", ".join(f"{k} {v}" for k, v in summary.seconds.items())
+
+
+def as_dict(summary: RunSummary) -> dict[str, Any]:
+    return asdict(summary)
