@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cartax.detection.cli import register as register_detection
+from cartax.registry.synth.cli import register as register_synth
 from cartax.rules.cli import register as register_rules
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 register_rules(app)
 register_detection(app)
+register_synth(app)
 
 
 @app.callback()
