@@ -112,7 +112,7 @@ def chunks(options: SynthOptions, law: Law) -> Iterator[tuple[ChunkPlan, dict[st
 
 
 def synthesize(
-    options: SynthOptions, law: Law | None = None, progress: Callable[[int], None] | None = None
+    options: SynthOptions, law: Law | None = None, progress: Callable[[int], object] | None = None
 ) -> SynthSummary:
     """Generate and write the feeds; ``progress`` is told how many vehicles each district added."""
     law = law or default_law()

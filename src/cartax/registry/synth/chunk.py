@@ -52,15 +52,31 @@ def generate(plan: ChunkPlan, tax_year: int, seed: int, table: TaxTable) -> dict
     vehicle_ids = _vehicle_ids(len(fleet), code)
     referenced = np.unique(np.concatenate([tl.first_owner, tl.prior_owner, tl.o0, tl.o1, tl.o2]))
     referenced = referenced[referenced >= 0]
-    owners = owners_frame(rng, referenced, pool, plan.district, tax_year)
+    names = OwnerNames(referenced, owner_ids(referenced, pool, code))
+    owners = owners_frame(rng, referenced, names.ids, pool, plan.district, tax_year)
     return {
         "vehicles": _vehicles(fleet, plan, vehicle_ids),
-        "registrations": _registrations(fleet, tl, passed_on, vehicle_ids, pool, code),
+        "registrations": _registrations(fleet, tl, passed_on, vehicle_ids, names, code),
         "owners": _cast(owners, "owners"),
-        "payments": _payments(payments, vehicle_ids, pool, code, tax_year),
-        "arrears": _cast(arrears_frame(rng, owners["owner_id"], in_arrears[referenced], code), "arrears"),
-        "exemptions": _exemptions(exempt, tl, vehicle_ids, pool, code),
+        "payments": _payments(payments, vehicle_ids, names, code, tax_year),
+        "arrears": _cast(arrears_frame(rng, names.ids, in_arrears[referenced], code), "arrears"),
+        "exemptions": _exemptions(exempt, tl, vehicle_ids, names),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerNames:
+    """Owner ids of the district's owner codes, formatted once and looked up by code (-1 gives null)."""
+
+    codes: I64  # sorted
+    ids: pl.Series
+
+    def __call__(self, codes: I64) -> pl.Series:
+        index = np.minimum(np.searchsorted(self.codes, codes), len(self.codes) - 1)
+        named = self.ids.gather(index)
+        if (codes >= 0).all():
+            return named
+        return pl.select(pl.when(pl.Series(codes >= 0)).then(named).otherwise(None)).to_series()
 
 
 def _cast(frame: pl.DataFrame, feed: str) -> pl.DataFrame:
@@ -141,7 +157,7 @@ def _events(fleet: Fleet, tl: Timeline, passed_on: npt.NDArray[np.bool_]) -> lis
 
 
 def _registrations(
-    fleet: Fleet, tl: Timeline, passed_on: npt.NDArray[np.bool_], ids: pl.Series, pool: OwnerPool, code: str
+    fleet: Fleet, tl: Timeline, passed_on: npt.NDArray[np.bool_], ids: pl.Series, names: OwnerNames, code: str
 ) -> pl.DataFrame:
     parts = _events(fleet, tl, passed_on)
     vehicle = np.concatenate([p.vehicle for p in parts])
@@ -159,7 +175,7 @@ def _registrations(
             "vehicle_id": ids.gather(vehicle[sort]),
             "event": _label(event, ("new_registration", "transfer", "deregistration")),
             "date": pl.Series(np.concatenate([p.day for p in parts])[sort]).cast(pl.Date),
-            "owner_id": _owners_or_null(np.concatenate([p.owner for p in parts])[sort], pool, code),
+            "owner_id": names(np.concatenate([p.owner for p in parts])[sort]),
             "prepayment_passed_on": pl.select(
                 pl.when(pl.Series(event == 1)).then(pl.Series(flag[sort])).otherwise(None)
             ).to_series(),
@@ -169,19 +185,16 @@ def _registrations(
     return _cast(frame, "registrations")
 
 
-def _owners_or_null(owner: I64, pool: OwnerPool, code: str) -> pl.Series:
-    named = owner_ids(np.maximum(owner, 0), pool, code)
-    return pl.select(pl.when(pl.Series(owner >= 0)).then(named).otherwise(None)).to_series()
-
-
-def _payments(payments: Payments, ids: pl.Series, pool: OwnerPool, code: str, tax_year: int) -> pl.DataFrame:
+def _payments(
+    payments: Payments, ids: pl.Series, names: OwnerNames, code: str, tax_year: int
+) -> pl.DataFrame:
     sort = np.lexsort((payments.owner, payments.kind, payments.paid, payments.vehicle))
     count = len(sort)
     frame = pl.DataFrame(
         {
             "payment_id": f"N{code}-" + pl.Series(np.arange(1, count + 1)).cast(pl.String).str.zfill(8),
             "vehicle_id": ids.gather(payments.vehicle[sort]),
-            "owner_id": owner_ids(payments.owner[sort], pool, code),
+            "owner_id": names(payments.owner[sort]),
             "tax_year": np.full(count, tax_year, dtype=np.int32),
             "kind": _label(payments.kind[sort], KINDS),
             "paid_on": pl.Series(payments.paid[sort]).cast(pl.Date),
@@ -194,11 +207,11 @@ def _payments(payments: Payments, ids: pl.Series, pool: OwnerPool, code: str, ta
     return _cast(frame, "payments")
 
 
-def _exemptions(exempt: Exemptions, tl: Timeline, ids: pl.Series, pool: OwnerPool, code: str) -> pl.DataFrame:
+def _exemptions(exempt: Exemptions, tl: Timeline, ids: pl.Series, names: OwnerNames) -> pl.DataFrame:
     rows = np.flatnonzero(exempt.any)
     frame = pl.DataFrame(
         {
-            "owner_id": owner_ids(tl.o0[rows], pool, code),
+            "owner_id": names(tl.o0[rows]),
             "vehicle_id": ids.gather(rows),
             "rate": exempt.rate_pct[rows] / 100,
             "effective_from": pl.Series(exempt.effective[rows]).cast(pl.Date),

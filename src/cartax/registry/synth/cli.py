@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
-from cartax.registry.synth import DEMO_VEHICLES, FORMATS, SynthError, SynthOptions, select_districts, synthesize
+from cartax.registry.synth import (
+    DEMO_VEHICLES,
+    FORMATS,
+    SynthError,
+    SynthOptions,
+    select_districts,
+    synthesize,
+)
 
 
 def _codes(districts: str | None, district: str | None) -> list[str] | None:
@@ -31,15 +38,19 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         year: Annotated[int, typer.Option("--year", help="tax year")] = 2026,
-        seed: Annotated[int, typer.Option("--seed", help="random seed: the same seed gives the same files")] = 0,
+        seed: Annotated[
+            int, typer.Option("--seed", help="random seed: the same seed gives the same files")
+        ] = 0,
         fmt: Annotated[str, typer.Option("--format", help=f"{' or '.join(FORMATS)}")] = "parquet",
         districts: Annotated[
             str | None,
-            typer.Option("--districts", help="comma-separated 5-digit 시군구 codes, or 'all' (default: 11680 강남구)"),
+            typer.Option(
+                "--districts", help="comma-separated 5-digit 시군구 codes, or 'all' (default: 11680 강남구)"
+            ),
         ] = None,
         district: Annotated[str | None, typer.Option("--district", help="one 5-digit 시군구 code")] = None,
     ) -> None:
-        """Generate realistic synthetic feeds (vehicles, registrations, owners, payments, arrears, exemptions)."""
+        """Generate synthetic feeds: vehicles, registrations, owners, payments, arrears, exemptions."""
         try:
             chosen = select_districts(_codes(districts, district), nation_by_default=vehicles is not None)
             options = SynthOptions(out, chosen, vehicles or DEMO_VEHICLES, year, seed, fmt.lower())
@@ -48,6 +59,8 @@ def register(app: typer.Typer) -> None:
         except SynthError as error:
             typer.echo(f"오류: {error}", err=True)
             raise typer.Exit(2) from error
-        typer.echo(f"합성 데이터를 만들었습니다 (synthetic feeds written): {out} — {summary.districts} 시군구")
+        typer.echo(
+            f"합성 데이터를 만들었습니다 (synthetic feeds written): {out} — {summary.districts} 시군구"
+        )
         for feed, path in summary.paths.items():
             typer.echo(f"  {path.name}: {summary.rows[feed]:,}")

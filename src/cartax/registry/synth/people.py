@@ -72,8 +72,11 @@ def _rrn(rng: np.random.Generator, n: int, tax_year: int) -> pl.Series:
     birth = np.datetime64(f"{tax_year - 85}-01-01") + rng.integers(0, 65 * 365, size=n).astype(
         "timedelta64[D]"
     )
-    ymd = pl.Series(np.datetime_as_string(birth, unit="D")).str.replace_all("-", "").str.slice(2, 6)
-    head = ymd.str.to_integer().to_numpy().astype(np.int64)
+    month_start = birth.astype("datetime64[M]")
+    year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = month_start.astype(np.int64) % 12 + 1
+    dom = (birth - month_start.astype("datetime64[D]")).astype(np.int64) + 1
+    head = year % 100 * 10_000 + month * 100 + dom
     sex = np.where(rng.random(n) < 0.5, 9, 0)
     serial = rng.integers(0, 100_000, size=n)
     parts = (
@@ -83,8 +86,9 @@ def _rrn(rng: np.random.Generator, n: int, tax_year: int) -> pl.Series:
     )
     valid = (11 - (np.stack(parts, axis=1) * RRN_WEIGHTS).sum(axis=1) % 11) % 10
     check = (valid + 1 + rng.integers(0, 9, size=n)) % 10  # any digit but the valid one
-    tail = pl.Series(sex * 1_000_000 + serial * 10 + check).cast(pl.String).str.zfill(7)
-    return ymd + "-" + tail
+    frame = pl.DataFrame({"head": head, "tail": sex * 1_000_000 + serial * 10 + check})
+    text = pl.col("head").cast(pl.String).str.zfill(6) + "-" + pl.col("tail").cast(pl.String).str.zfill(7)
+    return frame.select(rrn=text).to_series()
 
 
 def _address(rng: np.random.Generator, n: int, district: District) -> pl.Series:
@@ -111,12 +115,11 @@ def _or_null(values: pl.Series, keep: npt.NDArray[np.bool_]) -> pl.Series:
 
 
 def owners_frame(
-    rng: np.random.Generator, codes: I64, pool: OwnerPool, district: District, tax_year: int
+    rng: np.random.Generator, codes: I64, ids: pl.Series, pool: OwnerPool, district: District, tax_year: int
 ) -> pl.DataFrame:
-    """One row per owner code (sorted), with the columns of the ``owners`` feed."""
+    """One row per owner code (sorted; ``ids`` their owner ids), with the columns of the ``owners`` feed."""
     n = len(codes)
     company = pool.is_company(codes)
-    ids = owner_ids(codes, pool, district.code)
     surname = _pick(rng, SURNAMES, n, SURNAME_SHARES)
     person_name = surname + _given(rng, n)
     firm_name = "(주)" + _given(rng, n) + _pick(rng, FIRM_KINDS, n)

@@ -144,7 +144,12 @@ class TaxTable:
         ``start`` is the event and date the holding began with, None for a vehicle held before the year;
         ``exemption`` is (rate %, effective_from, decided_on). The holding runs to the end of the year.
         """
-        memo_key = (year_law.local_rate_percent, key, half, start, exemption)
+        # Many classes share the figures proration reads (A, q_k, the basis of 영 §126, 지방교육세), so the
+        # memo is keyed on those: a national run asks the engine a few hundred thousand times, not millions.
+        a = self.assessment(year_law, key)
+        index = half - 1
+        signature = (a.base, a.q_num[index], a.half_year_basis[index], a.edu_applies)
+        memo_key = (year_law.local_rate_percent, signature, half, start, exemption)
         found = self._prorated.get(memo_key)
         if found is None:
             found = self._prorated[memo_key] = self._bill(year_law, key, half, start, exemption)
