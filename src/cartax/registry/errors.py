@@ -1,0 +1,22 @@
+"""The registry context's exception tree."""
+
+from __future__ import annotations
+
+from cartax.core.errors import CartaxError
+
+
+class RegistryError(CartaxError):
+    """Base of every error of the registry context."""
+
+
+class FeedError(RegistryError):
+    """A feed file is refused as a whole: absent, unreadable, not UTF-8, or missing a column.
+
+    Row-level problems never raise: they become rejects. ``feed`` names the feed at fault (``None`` when
+    the directory itself is at fault). The message never quotes a value from the file.
+    """
+
+    def __init__(self, feed: str | None, message: str) -> None:
+        super().__init__(message)
+        self.feed = feed
+        self.message = message

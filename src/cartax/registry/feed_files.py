@@ -1,0 +1,262 @@
+"""Finding a feed in a directory and reading it with every column as text (contracts.md §2).
+
+Nothing is typed here: every cell is read as a string so that ``1,000``, ``1000.0`` or a date in another
+form reach validation as written instead of being coerced silently. A file that is not a feed at all
+(absent, empty, not UTF-8, not CSV or Parquet, a column missing) raises :class:`FeedError` naming the
+feed; the message never quotes a cell, so it is safe to log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from cartax.registry.errors import FeedError
+
+FEED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "vehicles": (
+        "vehicle_id",
+        "plate",
+        "category",
+        "use",
+        "displacement_cc",
+        "van_class",
+        "special_class",
+        "load_kg",
+        "first_registered_on",
+        "manufactured_year",
+    ),
+    "registrations": (
+        "event_id",
+        "vehicle_id",
+        "event",
+        "date",
+        "owner_id",
+        "prepayment_passed_on",
+        "reason",
+    ),
+    "owners": (
+        "owner_id",
+        "kind",
+        "name",
+        "rrn",
+        "phone",
+        "email",
+        "address",
+        "district",
+        "refund_bank",
+        "refund_account",
+        "refund_account_holder",
+    ),
+    "payments": (
+        "payment_id",
+        "vehicle_id",
+        "owner_id",
+        "tax_year",
+        "kind",
+        "paid_on",
+        "car_tax",
+        "edu_tax",
+        "district",
+        "via_grievance",
+    ),
+    "arrears": ("owner_id", "district", "amount"),
+    "exemptions": ("owner_id", "vehicle_id", "rate", "effective_from", "decided_on"),
+}
+REQUIRED_FEEDS = ("vehicles", "owners", "registrations", "payments")
+OPTIONAL_FEEDS = ("arrears", "exemptions")
+ROW = "row"
+"""The column added to every feed: the file's line number (header = 1), or index + 2 for Parquet."""
+
+_CHUNK = 1 << 24
+# Parquet types that have one obvious text form; anything nested or binary is not a feed column.
+_SCALAR_TYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Date, pl.Null, pl.Decimal)
+
+
+@dataclass(frozen=True)
+class RawFeed:
+    """One feed as text: the contract's columns (empty cells null) plus :data:`ROW`; blank lines left out."""
+
+    name: str
+    path: Path
+    frame: pl.DataFrame
+
+
+def locate(directory: Path, name: str) -> Path | None:
+    """``<name>.csv`` or ``<name>.parquet`` in ``directory``; both at once is ambiguous and refused."""
+    found = [path for path in (directory / f"{name}.csv", directory / f"{name}.parquet") if path.is_file()]
+    if len(found) > 1:
+        raise FeedError(
+            name,
+            f"both {name}.csv and {name}.parquet are in the feeds directory; keep exactly one of them",
+        )
+    return found[0] if found else None
+
+
+def read_raw(name: str, path: Path) -> RawFeed:
+    """Read one feed file (CSV or Parquet by its suffix) with every contract column as text."""
+    frame = _read_parquet(name, path) if path.suffix == ".parquet" else _read_csv(name, path)
+    return RawFeed(name, path, frame)
+
+
+def _read_csv(name: str, path: Path) -> pl.DataFrame:
+    header = _csv_header(name, path)
+    positions = _positions(name, path.name, header)
+    try:
+        frame = pl.read_csv(path, infer_schema=False, has_header=True, encoding="utf8")
+    except pl.exceptions.NoDataError:
+        raise FeedError(name, f"{path.name} is empty; {_expected(name)}") from None
+    except pl.exceptions.ComputeError as error:
+        raise _csv_error(name, path, len(header), str(error)) from None
+    if frame.width != len(header):
+        raise FeedError(
+            name, f"{path.name} has a header row that cannot be split into columns; {_expected(name)}"
+        )
+    rows = _csv_rows(path, frame)
+    return _normalise(frame, positions, rows)
+
+
+def _csv_header(name: str, path: Path) -> list[str]:
+    with path.open("rb") as handle:
+        first = handle.readline(_CHUNK)
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FeedError(name, _not_utf8(path)) from None
+    text = text.removeprefix("\ufeff").rstrip("\r\n")
+    if not text.strip():
+        raise FeedError(name, f"{path.name} has no header row; {_expected(name)}")
+    return [column.strip() for column in next(csv.reader([text]))]
+
+
+def _csv_error(name: str, path: Path, width: int, message: str) -> FeedError:
+    if "utf-8" in message or "utf8" in message:
+        return FeedError(name, _not_utf8(path))
+    if "more fields" in message:
+        line = _first_long_line(path, width)
+        where = f"line {line}" if line else "a line"
+        return FeedError(
+            name,
+            f"{path.name}: {where} has more fields than the header row ({width}); quote every value that "
+            "contains a comma, or remove the extra fields",
+        )
+    return FeedError(name, f"{path.name} could not be read as CSV; {_expected(name)}")
+
+
+def _first_long_line(path: Path, width: int) -> int | None:
+    """Line number (header = 1) of the first record with more fields than the header, for the message."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        line = 1
+        for record in reader:
+            if len(record) > width:
+                return line
+            line = reader.line_num + 1
+    return None
+
+
+def _not_utf8(path: Path) -> str:
+    return (
+        f"{path.name} is not UTF-8 text; save it as CSV in UTF-8 (for example 'CSV UTF-8' in a "
+        "spreadsheet) and run again"
+    )
+
+
+def _csv_rows(path: Path, frame: pl.DataFrame) -> pl.Series:
+    """The file line of each record: index + 2 unless quoted values span lines, which are counted then."""
+    newlines = sum(chunk.count(b"\n") for chunk in _chunks(path))
+    lines = newlines + (0 if _ends_with_newline(path) else 1)
+    base = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
+    if lines <= frame.height + 1:
+        return base.alias(ROW)
+    # Some quoted values hold line breaks: shift each record by the breaks inside the records before it.
+    inside = frame.select(
+        pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0)).cast(pl.Int64)
+    ).to_series()
+    shift = inside.cum_sum().shift(1, fill_value=0)
+    return (base + shift).alias(ROW)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, io.SEEK_END)
+        if handle.tell() == 0:
+            return False
+        handle.seek(-1, io.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+def _read_parquet(name: str, path: Path) -> pl.DataFrame:
+    try:
+        schema = pl.read_parquet_schema(path)
+    except Exception:  # any failure to read the footer means the file is not Parquet
+        raise FeedError(name, f"{path.name} is not a readable Parquet file; {_expected(name)}") from None
+    positions = _positions(name, path.name, list(schema))
+    for column in FEED_COLUMNS[name]:
+        dtype = schema[column]
+        if not (dtype.is_numeric() or isinstance(dtype, _SCALAR_TYPES) or dtype == pl.String):
+            raise FeedError(
+                name,
+                f"{path.name}: column {column} has type {dtype}, which has no plain text form; "
+                "use text, whole numbers, dates or booleans",
+            )
+    columns = list(FEED_COLUMNS[name])
+    frame = pl.read_parquet(path, columns=columns).select(pl.all().cast(pl.String))
+    rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True).alias(ROW)
+    return _normalise(frame, {column: columns.index(column) for column in positions}, rows)
+
+
+def _positions(name: str, filename: str, header: Sequence[str]) -> dict[str, int]:
+    """Where each contract column sits in the header; a missing or repeated contract column aborts."""
+    wanted = FEED_COLUMNS[name]
+    missing = [column for column in wanted if column not in header]
+    if missing:
+        raise FeedError(
+            name,
+            f"{filename} is missing the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"{_expected(name)}",
+        )
+    repeated = [column for column in wanted if header.count(column) > 1]
+    if repeated:
+        raise FeedError(
+            name, f"{filename} has the column {', '.join(repeated)} more than once; keep one of each"
+        )
+    return {column: header.index(column) for column in wanted}
+
+
+def _normalise(frame: pl.DataFrame, positions: dict[str, int], rows: pl.Series) -> pl.DataFrame:
+    """Keep the contract's columns under their names, empty cells as null, blank lines out.
+
+    A quoted empty value (``""``) is empty too. A cell of spaces is kept as written: it is no value of
+    any type, so the checks reject it with the column's own reason.
+    """
+    source = frame.columns
+    empty = pl.col(source).is_null() | (pl.col(source).str.len_bytes() == 0)
+    cells = (
+        pl.when(pl.col(source[index]).str.len_bytes() > 0).then(pl.col(source[index])).alias(name)
+        for name, index in positions.items()
+    )
+    # The line number travels under a private name: a file may well have an extra column called "row".
+    return (
+        frame.lazy()
+        .with_columns(rows.alias("__line"))
+        .filter(~pl.all_horizontal(empty))
+        .select(*cells, pl.col("__line").alias(ROW))
+        .collect()
+    )
+
+
+def _expected(name: str) -> str:
+    columns = ", ".join(FEED_COLUMNS[name])
+    return f"a {name} feed is a CSV (UTF-8, header row) or Parquet file with the columns {columns}"
