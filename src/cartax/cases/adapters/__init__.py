@@ -1,0 +1,1 @@
+"""Adapters of the cases context: in-memory fakes (``fake``) and SQLAlchemy (``sql``)."""
