@@ -27,6 +27,26 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Officer sign-in and sessions, citizen sessions (docs/security.md).
+    officer_lockout_threshold: int = Field(default=5, ge=1, le=100)
+    """Failed sign-ins within the window that lock an officer's account until an administrator unlocks it."""
+    officer_lockout_window_minutes: int = Field(default=15, ge=1)
+    officer_idle_minutes: int = Field(default=15, ge=3)
+    officer_absolute_hours: int = Field(default=8, ge=1, le=24)
+    citizen_idle_minutes: int = Field(default=15, ge=3)
+    citizen_absolute_hours: int = Field(default=2, ge=1, le=24)
+    session_warning_minutes: int = Field(default=2, ge=2)
+    """How long before a session ends the screen offers to extend it (at least 2 minutes)."""
+    oidc_issuer: str = ""
+    """The citizens' OpenID provider; empty outside production means the built-in demo provider."""
+    oidc_client_id: str = "cartax-portal"
+    oidc_client_secret: SecretStr = SecretStr("")
+    audit_chain_key: SecretStr = SecretStr(DEV_SECRET + "-audit-chain")
+    """HMAC key sealing the audit chain (docs/adr/0001-audit-hash-chain.md); kept outside the database."""
+    audit_chain_old_keys: SecretStr = SecretStr("")
+    """Retired audit chain keys, comma-separated, so records sealed with them still verify."""
+    audit_anchor_file: Path | None = None
+    """Append-only file of audit chain anchors; ``<data_dir>/audit-anchors.jsonl`` when unset."""
     data_dir: Path = Path("var")
     database_url: str = ""
     """SQLAlchemy URL; empty means the embedded SQLite file ``<data_dir>/cartax.db``."""
@@ -42,7 +62,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
-            for name in ("pii_key", "blind_index_key", "session_secret"):
+            for name in ("pii_key", "blind_index_key", "session_secret", "audit_chain_key"):
                 if getattr(self, name).get_secret_value().startswith(DEV_SECRET):
                     raise ValueError(
                         f"CARTAX_{name.upper()} must be set to a real secret in production; "
