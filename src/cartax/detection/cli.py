@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cartax.detection.run import detect_feeds, summary_lines
+from cartax.detection.run import ENGINES, detect_feeds, summary_lines
 from cartax.registry.errors import FeedError
 from cartax.rules import default_law
 
@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
         ],
         out: Annotated[Path, typer.Option("--out", help="case file to write")],
         fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet")] = "jsonl",
+        engine: Annotated[
+            str, typer.Option("--engine", help="vectorised (default) or scalar (case by case, the oracle)")
+        ] = "vectorised",
     ) -> None:
         """Find every owner × vehicle × year owed a refund; rejects go to rejects.csv beside the output."""
         law = default_law()
@@ -42,8 +45,13 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(
                 f"{fmt!r} is not accepted; accepted: jsonl, parquet", param_hint="--format"
             )
+        if engine not in ENGINES:
+            accepted = ", ".join(ENGINES)
+            raise typer.BadParameter(
+                f"{engine!r} is not accepted; accepted: {accepted}", param_hint="--engine"
+            )
         try:
-            result = detect_feeds(feeds, year, _date(decision_date), out, fmt, law)
+            result = detect_feeds(feeds, year, _date(decision_date), out, fmt, law, ENGINES[engine])
         except FeedError as error:
             typer.echo(f"오류: {error.message}", err=True)
             raise typer.Exit(2) from None

@@ -17,10 +17,13 @@ from cartax.detection.cases import CaseBatch, build_cases
 from cartax.detection.offsets import case_totals
 from cartax.detection.output import case_records, write_cases
 from cartax.detection.scalar import compute_scalar
+from cartax.detection.vectorised import compute_vectorised
 from cartax.registry.feeds import Feeds, read_feeds, write_rejects
 from cartax.rules import Law
 
 Engine = Callable[[CaseBatch, Law, date], pl.DataFrame]
+ENGINES: dict[str, Engine] = {"vectorised": compute_vectorised, "scalar": compute_scalar}
+"""The vectorised engine is the default; the scalar one computes case by case and is the oracle."""
 
 
 @dataclass
@@ -64,7 +67,7 @@ def detect_feeds(
     out: Path,
     fmt: str,
     law: Law,
-    engine: Engine = compute_scalar,
+    engine: Engine = compute_vectorised,
 ) -> RunResult:
     """Read the feeds in ``feeds_dir``, find every refund case of ``tax_year`` and write ``out``."""
     timer = _Timer()
@@ -84,7 +87,7 @@ def detect(
     tax_year: int,
     decision_on: date,
     law: Law,
-    engine: Engine = compute_scalar,
+    engine: Engine = compute_vectorised,
     timer: _Timer | None = None,
 ) -> RunResult:
     timer = timer or _Timer()
