@@ -148,9 +148,7 @@ class DemoOidcProvider:
             return "state and nonce are required", True
         return None
 
-    def _refuse(
-        self, params: Mapping[str, str], problem: tuple[str, bool]
-    ) -> Response:
+    def _refuse(self, params: Mapping[str, str], problem: tuple[str, bool]) -> Response:
         message, redirectable = problem
         if not redirectable:
             return HTMLResponse(_error_page(message), status_code=400, headers=NO_STORE)
