@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cartax.registry.feed_checks import INCONSISTENT
+from cartax.registry.feeds import Reject
 from cartax.registry.holdings import derive_holdings, holdings_in_year
 
 CASE_KEYS = ("owner_id", "vehicle_id")
@@ -30,6 +32,8 @@ class CaseBatch:
     cases: pl.DataFrame
     payments: pl.DataFrame
     exemptions: pl.DataFrame
+    rejects: tuple[Reject, ...] = ()
+    """Payments the law cannot assess: of a tax year before the vehicle's first registration."""
 
 
 def case_key(owner_id: str, vehicle_id: str, tax_year: int) -> str:
@@ -46,8 +50,25 @@ def build_cases(
     tax_year: int,
 ) -> CaseBatch:
     """Every case of ``tax_year`` with its vehicle, holding, payments and exemptions."""
+    of_year = payments.filter(pl.col("tax_year") == tax_year).join(
+        vehicles.select("vehicle_id", pl.col("first_registered_on").dt.year().alias("registered_year")),
+        on="vehicle_id",
+        how="left",
+    )
+    too_early = of_year.filter(pl.col("registered_year") > tax_year)
+    rejects = tuple(
+        Reject(
+            "payments",
+            row,
+            INCONSISTENT,
+            "tax_year is before the year of the vehicle's first_registered_on; a vehicle owes no tax "
+            "before it is registered",
+        )
+        for row in too_early["row"].to_list()
+    )
     year_payments = (
-        payments.filter(pl.col("tax_year") == tax_year)
+        of_year.filter(pl.col("registered_year") <= tax_year)
+        .drop("registered_year")
         .sort(["owner_id", "vehicle_id", "paid_on", "row"])
         .with_columns(pl.int_range(pl.len()).over(CASE_KEYS).alias("seq"))
     )
@@ -80,4 +101,5 @@ def build_cases(
         cases,
         year_payments.join(index, on=CASE_KEYS, how="inner").sort(["case", "seq"]),
         exemptions.join(index, on=CASE_KEYS, how="inner").sort(["case", "effective_from"]),
+        rejects,
     )

@@ -18,7 +18,7 @@ from cartax.detection.offsets import case_totals
 from cartax.detection.output import case_records, write_cases
 from cartax.detection.scalar import compute_scalar
 from cartax.detection.vectorised import compute_vectorised
-from cartax.registry.feeds import Feeds, read_feeds, write_rejects
+from cartax.registry.feeds import Feeds, Reject, read_feeds, write_rejects
 from cartax.rules import Law
 
 Engine = Callable[[CaseBatch, Law, date], pl.DataFrame]
@@ -58,6 +58,8 @@ class RunResult:
     records: pl.DataFrame
     refunds: pl.DataFrame
     batch: CaseBatch
+    rejects: tuple[Reject, ...]
+    """The feeds' rejects and the payments detection itself could not assess, in feed order."""
 
 
 def detect_feeds(
@@ -76,7 +78,7 @@ def detect_feeds(
     result = detect(feeds, tax_year, decision_on, law, engine, timer)
     with timer("write"):
         write_cases(result.records, out, fmt)
-        write_rejects(feeds.rejects, out.parent / "rejects.csv")
+        write_rejects(result.rejects, out.parent / "rejects.csv")
     result.summary.seconds = timer.seconds
     (out.parent / f"{out.name}.summary.json").write_text(result.summary.as_json(), encoding="utf-8")
     return result
@@ -98,15 +100,18 @@ def detect(
     with timer("offset"):
         totals = case_totals(refunds, batch.cases, feeds.arrears)
         records = case_records(refunds, batch.cases, totals, tax_year, law.version)
-    summary = _summarise(
-        feeds, batch, refunds, records, tax_year, decision_on, law, getattr(engine, "__name__", "")
-    )
+    rejects = tuple(sorted((*feeds.rejects, *batch.rejects), key=lambda r: (r.feed, r.row)))
+    summary = _summarise(rejects, batch, refunds, records, tax_year, decision_on, law, _name(engine))
     summary.seconds = timer.seconds
-    return RunResult(summary, records, refunds, batch)
+    return RunResult(summary, records, refunds, batch, rejects)
+
+
+def _name(engine: Engine) -> str:
+    return next((name for name, known in ENGINES.items() if known is engine), getattr(engine, "__name__", ""))
 
 
 def _summarise(
-    feeds: Feeds,
+    rejects: tuple[Reject, ...],
     batch: CaseBatch,
     refunds: pl.DataFrame,
     records: pl.DataFrame,
@@ -124,8 +129,8 @@ def _summarise(
     if totals is not None:
         for name in ("refund", "interest", "offset", "payable"):
             setattr(summary, f"{name}_total", int(totals[name][0]))
-    summary.rejects = len(feeds.rejects)
-    for reject in feeds.rejects:
+    summary.rejects = len(rejects)
+    for reject in rejects:
         summary.rejects_by_feed[reject.feed] = summary.rejects_by_feed.get(reject.feed, 0) + 1
     live = refunds.filter(~pl.col("lapsed")).with_columns(
         (pl.col("refund_car_tax") + pl.col("refund_edu_tax")).alias("refund")

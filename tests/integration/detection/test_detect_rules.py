@@ -160,3 +160,21 @@ def test_rejects_are_written_beside_the_output_and_the_rest_is_processed(tmp_pat
         ("payments", "4"),
     }
     assert all(r["reason"] and r["reason_code"] for r in rejects)
+
+
+def test_a_payment_for_a_year_before_the_first_registration_is_rejected(tmp_path: Path) -> None:
+    feeds = write(
+        tmp_path / "feeds",
+        vehicles=[f"v1,12가3456,{CAR}", "v2,34나5678,passenger,private,1999,,,,2027-02-01,2027"],
+        owners=owners("o", "b"),
+        registrations=["e1,v1,new_registration,2025-03-10,o,,", "e2,v1,transfer,2026-07-01,b,false,"],
+        payments=[
+            "p1,v1,o,2026,prepay_jan,2026-01-25,381510,114460,11110,false",
+            "p2,v2,o,2026,bill_h1,2026-06-20,1000,0,11110,false",
+        ],
+    )
+    out = tmp_path / "out" / "cases.jsonl"
+    assert len(run(feeds, out)) == 1
+    with (out.parent / "rejects.csv").open(encoding="utf-8") as handle:
+        (reject,) = list(csv.DictReader(handle))
+    assert (reject["feed"], reject["row"], reject["reason_code"]) == ("payments", "3", "inconsistent")
