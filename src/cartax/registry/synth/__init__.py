@@ -12,7 +12,10 @@ stays bounded by the largest district. Tax amounts come from the rules engine (s
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +64,8 @@ class SynthOptions:
     tax_year: int = 2026
     seed: int = 0
     fmt: str = "parquet"
+    workers: int = 1
+    """Processes generating districts in parallel (the output does not depend on it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +105,46 @@ def validate(options: SynthOptions, law: Law) -> None:
         raise SynthError(f"--seed must be zero or a positive whole number (got {options.seed})")
     if not options.districts:
         raise SynthError("no district chosen; give district codes such as 11680, or 'all'")
+    if options.workers < 1:
+        raise SynthError(f"--workers must be at least 1 (got {options.workers})")
     if options.fmt not in FORMATS:
         raise SynthError(f"format {options.fmt!r} is not supported; choose parquet or csv")
 
 
 def chunks(options: SynthOptions, law: Law) -> Iterator[tuple[ChunkPlan, dict[str, pl.DataFrame]]]:
-    """The districts' feeds in order, one district at a time."""
-    table = TaxTable(law, options.tax_year)
-    for chunk in plan(options):
-        yield chunk, generate(chunk, options.tax_year, options.seed, table)
+    """The districts' feeds in order, one district at a time (generated ahead by ``workers`` processes)."""
+    plans = plan(options)
+    if options.workers <= 1 or len(plans) <= 1:
+        table = TaxTable(law, options.tax_year)
+        for chunk in plans:
+            yield chunk, generate(chunk, options.tax_year, options.seed, table)
+        return
+    context = multiprocessing.get_context("spawn")  # a forked Polars can deadlock
+    with ProcessPoolExecutor(
+        options.workers, context, initializer=_start_worker, initargs=(law, options.tax_year)
+    ) as pool:
+        ahead: deque[tuple[ChunkPlan, Future[dict[str, pl.DataFrame]]]] = deque()
+        waiting = iter(plans)
+        for chunk in waiting:
+            ahead.append((chunk, pool.submit(_generate_in_worker, chunk, options.seed)))
+            if len(ahead) > 2 * options.workers:  # bounded: at most a few districts in memory
+                done, result = ahead.popleft()
+                yield done, result.result()
+        while ahead:
+            done, result = ahead.popleft()
+            yield done, result.result()
+
+
+_WORKER_TABLE: list[TaxTable] = []
+
+
+def _start_worker(law: Law, tax_year: int) -> None:
+    _WORKER_TABLE.append(TaxTable(law, tax_year))
+
+
+def _generate_in_worker(chunk: ChunkPlan, seed: int) -> dict[str, pl.DataFrame]:
+    table = _WORKER_TABLE[0]
+    return generate(chunk, table.tax_year, seed, table)
 
 
 def synthesize(
