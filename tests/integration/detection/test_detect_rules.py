@@ -7,6 +7,9 @@ import json
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
+from cartax.detection.cases import case_key, with_case_keys
 from cartax.detection.run import detect_feeds
 from cartax.registry.feed_files import FEED_COLUMNS
 from cartax.rules import default_law
@@ -178,3 +181,11 @@ def test_a_payment_for_a_year_before_the_first_registration_is_rejected(tmp_path
     with (out.parent / "rejects.csv").open(encoding="utf-8") as handle:
         (reject,) = list(csv.DictReader(handle))
     assert (reject["feed"], reject["row"], reject["reason_code"]) == ("payments", "3", "inconsistent")
+
+
+def test_case_keys_computed_column_wise_equal_the_scalar_key() -> None:
+    frame = pl.DataFrame({"owner_id": ["o1", "가상-7", ""], "vehicle_id": ["v1", "v2", "v3"]})
+    keyed = with_case_keys(frame, 2026)
+    assert keyed["case_key"].to_list() == [
+        case_key(o, v, 2026) for o, v in zip(frame["owner_id"], frame["vehicle_id"], strict=True)
+    ]

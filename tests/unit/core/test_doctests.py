@@ -12,6 +12,7 @@ MODULES = [
     "cartax.core.dates",
     "cartax.core.i18n",
     "cartax.rules.params",
+    "cartax.detection.cases",
 ]
 
 
