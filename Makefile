@@ -5,20 +5,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 CARTAX_PORT ?= 8000
 export CARTAX_PORT
 
-.PHONY: install run test check lint types unit bench lock format clean
+.PHONY: install run test check lint types bench lock format clean help
+
+## install: .venv with the locked dependencies and the `cartax` command, and the KRDS design system (idempotent)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "cartax needs Python 3.11 or later: run 'make PY=python3.11 install'" >&2; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
 	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-## install: create .venv with the locked dependencies and the `cartax` command (idempotent)
-install: $(STAMP)
+# The pages are styled with KRDS (npm `krds-uiux`), served as installed from node_modules/.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null \
+		|| { echo "npm is needed to install the KRDS design system: install Node.js 20 or later, then re-run 'make install'" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NODE_STAMP)
 
 ## run: start the platform with demo data on http://127.0.0.1:$(CARTAX_PORT)
 run: install
@@ -30,7 +40,7 @@ test: install check
 
 ## check: lint, format, types, import rules, static security analysis
 check: install lint types
-	$(BIN)/lint-imports --config importlinter.ini
+	$(BIN)/lint-imports --no-logo --no-cache importlinter.ini
 	$(BIN)/bandit -q -c pyproject.toml -r src
 
 lint: install
@@ -54,5 +64,10 @@ lock:
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
 	$(UV) pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
 
+## clean: remove the environment, the installed design system and the caches
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+
+## help: this list
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'

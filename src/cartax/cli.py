@@ -7,6 +7,7 @@ import typer
 from cartax.detection.cli import register as register_detection
 from cartax.registry.synth.cli import register as register_synth
 from cartax.rules.cli import register as register_rules
+from cartax.web.cli import register as register_web
 
 app = typer.Typer(
     name="cartax",
@@ -18,6 +19,7 @@ app = typer.Typer(
 register_rules(app)
 register_detection(app)
 register_synth(app)
+register_web(app)
 
 
 @app.callback()

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     blind_index_key: SecretStr = SecretStr(DEV_SECRET + "-index")
     """Key for the keyed HMAC blind index of resident registration numbers."""
     session_secret: SecretStr = SecretStr(DEV_SECRET + "-session")
+    krds_dir: Path = Path("node_modules/krds-uiux")
+    """The KRDS design system (npm ``krds-uiux``) installed by ``make install``; plain styles without it."""
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -1,0 +1,70 @@
+"""``cartax serve``: the platform over HTTP (pages and API) with uvicorn."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        demo: Annotated[
+            bool, typer.Option("--demo", help="embedded mode with demo data (development only)")
+        ] = False,
+        host: Annotated[
+            str | None, typer.Option(help="address to listen on (default CARTAX_HOST, else 127.0.0.1)")
+        ] = None,
+        port: Annotated[
+            int | None, typer.Option(min=1, max=65535, help="port (default CARTAX_PORT, else 8000)")
+        ] = None,
+    ) -> None:
+        """Serve the pages and the HTTP API (/api/v1, /openapi.json)."""
+        # Imported here so that `cartax calc` and the other commands start without the web stack.
+        import uvicorn
+        from pydantic import ValidationError
+
+        from cartax.bootstrap import bootstrap
+        from cartax.settings import Environment, Settings
+        from cartax.web import create_app
+
+        try:
+            settings = Settings()
+        except ValidationError as error:
+            typer.echo(f"cartax serve: the settings are not valid:\n{_describe(error)}", err=True)
+            raise typer.Exit(2) from None
+        if demo and settings.environment is Environment.PRODUCTION:
+            typer.echo(
+                "cartax serve: --demo is for development; unset CARTAX_ENVIRONMENT=production", err=True
+            )
+            raise typer.Exit(2)
+        platform = bootstrap(settings)
+        bind_host, bind_port = host or settings.host, port or settings.port
+        typer.echo(
+            f"cartax {settings.environment.value}: http://{bind_host}:{bind_port} "
+            f"(rules {platform.law.version}; stop with Ctrl+C)"
+        )
+        uvicorn.run(
+            create_app(platform),
+            host=bind_host,
+            port=bind_port,
+            server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            log_level="info",
+        )
+
+
+def _describe(error: ValidationError) -> str:
+    """Each problem with the variable to fix; never the values, which may be secrets."""
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False):
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        where = f"CARTAX_{name}: " if name else ""
+        lines.append(f"  {where}{problem['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""Errors outside the calculation contract, as RFC 9457 ``application/problem+json`` with stable codes.
+
+Every problem carries ``type`` (``urn:cartax:problem:<code>``), ``title``, ``status``, ``detail`` and
+``code``; clients branch on ``code``, never on the wording. A browser asking for HTML on a page path gets
+a page instead (see :mod:`cartax.web.pages`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from cartax.web.security import apply_security_headers
+
+PROBLEM_JSON = "application/problem+json"
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "not_ready",
+}
+DETAILS = {
+    404: "There is nothing at this address; the API is described at /openapi.json.",
+    405: "This address does not accept that method; the allowed methods are in the Allow header.",
+    500: "The server failed to answer; nothing was changed. Try again later, and report it if it persists.",
+}
+HtmlRenderer = Callable[[Request, int], Response | None]
+
+
+class ProblemError(Exception):
+    """Raised by a route to answer with a problem: ``code`` is stable, ``detail`` says what to do."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def problem_response(
+    request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {
+        "type": f"urn:cartax:problem:{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    # Errors raised outside the middleware stack (500s) must carry the same headers as the rest.
+    apply_security_headers(response.headers, request.url.path)
+    return response
+
+
+def install_problem_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> None:
+    """Map every error to a problem (or, for a browser on a page path, to a page from ``html``)."""
+
+    @app.exception_handler(ProblemError)
+    async def on_problem(request: Request, exc: ProblemError) -> Response:
+        return problem_response(request, exc.status, exc.code, exc.detail, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        page = html(request, exc.status_code) if html else None
+        if page is not None:
+            return page
+        detail = DETAILS.get(exc.status_code) or str(exc.detail)
+        code = CODES.get(exc.status_code, "http_error")
+        return problem_response(request, exc.status_code, code, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        detail = f"{where}: {first.get('msg', 'invalid')}" if where else "the request is not valid"
+        return problem_response(request, 422, "invalid_request", detail)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, _exc: Exception) -> Response:
+        page = html(request, 500) if html else None
+        return page or problem_response(request, 500, "internal_error", DETAILS[500])
