@@ -162,7 +162,7 @@ def _class_help(category: Category, field: str) -> str:
 
 
 def _holding(obj: Mapping[str, Any]) -> Holding:
-    _known(obj, {"start", "end"}, "holding.")
+    _known(obj, {"start", "end", "held_no_day"}, "holding.")
     start = _object(_required(obj, "start", "holding."), "holding.start")
     end = _object(_required(obj, "end", "holding."), "holding.end")
     _known(start, START, "holding.start.")
@@ -182,7 +182,25 @@ def _holding(obj: Mapping[str, Any]) -> Holding:
             )
         if not isinstance(passed, bool):
             raise RequestError("invalid_type", "holding.end.prepayment_passed_on", "must be true or false")
+    if _held_no_day(obj, start_event is StartEvent.HELD and end_event is EndEvent.HELD):
+        return Holding(held_no_day=True)
     return Holding(start_event, start_date, end_event, end_date, bool(passed))
+
+
+def _held_no_day(obj: Mapping[str, Any], both_held: bool) -> bool:
+    """Optional ``holding.held_no_day``: the payer held the vehicle on no day of the year."""
+    value = obj.get("held_no_day")
+    if value is None or value is False:
+        return False
+    if value is not True:
+        raise RequestError("invalid_type", "holding.held_no_day", "holding.held_no_day must be true or false")
+    if not both_held:
+        raise RequestError(
+            "invalid_value",
+            "holding.held_no_day",
+            "holding.held_no_day describes a payer with no holding in the year: give start and end as held",
+        )
+    return True
 
 
 def _event_date(obj: Mapping[str, Any], held: bool, path: str) -> date | None:

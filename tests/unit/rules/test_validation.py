@@ -197,6 +197,18 @@ CASES = [
         "vehicle.van_class",
     ),
     (
+        "held no day with an end event",
+        _set("holding.held_no_day", True),
+        "invalid_value",
+        "holding.held_no_day",
+    ),
+    (
+        "held no day not a boolean",
+        _set("holding", {"start": {"event": "held"}, "end": {"event": "held"}, "held_no_day": "yes"}),
+        "invalid_type",
+        "holding.held_no_day",
+    ),
+    (
         "grievance flag not boolean",
         _set("payments.0.via_grievance", "yes"),
         "invalid_type",
@@ -262,3 +274,10 @@ def test_one_bad_line_never_stops_the_others() -> None:
     }
     assert responses[2]["error"]["code"] == "invalid_type"
     assert "totals" in responses[4]
+
+
+def test_a_payer_who_held_no_day_gets_everything_back() -> None:
+    holding = {"start": {"event": "held"}, "end": {"event": "held"}, "held_no_day": True}
+    response = evaluate(make_request(holding=holding), default_law(), TODAY)
+    (line,) = response["refunds"]
+    assert (line["cause"], line["refund_car_tax"], line["refund_edu_tax"]) == ("R4", 381510, 114460)
