@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cartax.detection.cli import register as register_detection
+from cartax.infra.cli import register as register_db
 from cartax.registry.synth.cli import register as register_synth
 from cartax.rules.cli import register as register_rules
 from cartax.web.cli import register as register_web
@@ -20,6 +21,7 @@ register_rules(app)
 register_detection(app)
 register_synth(app)
 register_web(app)
+register_db(app)
 
 
 @app.callback()

@@ -1,0 +1,144 @@
+"""The outbox: events written in the same transaction as the change that raised them.
+
+A relay (the in-process bus, or NATS JetStream in services mode) reads the unpublished rows in ``id``
+order, publishes them, and marks them published; a crash in between publishes an event twice at
+worst, never loses one, so consumers deduplicate on ``event_id``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Protocol
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("payload", JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("event_id", name="uq_outbox_event_id"),
+)
+Index("ix_outbox_unpublished", outbox.c.published_at, outbox.c.id)
+
+
+class OutboxEvent(Protocol):
+    """What a context's event offers the outbox: its name on the bus and a JSON-ready payload.
+
+    Payloads carry ids, states and amounts — never personal data.
+    """
+
+    TYPE: ClassVar[str]
+
+    def payload(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    published_at: datetime | None
+
+
+def add_events(connection: Connection, events: Iterable[OutboxEvent], occurred_at: datetime) -> int:
+    """Write ``events`` into the outbox within the caller's transaction; return how many."""
+    rows = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": event.TYPE,
+            "payload": _json_ready(event.payload()),
+            "occurred_at": occurred_at,
+        }
+        for event in events
+    ]
+    if rows:
+        connection.execute(insert(outbox), rows)
+    return len(rows)
+
+
+def list_events(
+    bind: Engine | Connection,
+    *,
+    event_type: str | None = None,
+    unpublished: bool = False,
+    after_id: int = 0,
+    limit: int | None = None,
+) -> list[StoredEvent]:
+    """Stored events in the order they were written, optionally of one type or not yet published."""
+    query = select(outbox).where(outbox.c.id > after_id).order_by(outbox.c.id)
+    if event_type is not None:
+        query = query.where(outbox.c.type == event_type)
+    if unpublished:
+        query = query.where(outbox.c.published_at.is_(None))
+    if limit is not None:
+        query = query.limit(limit)
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            rows = connection.execute(query).all()
+    else:
+        rows = bind.execute(query).all()
+    return [
+        StoredEvent(
+            row.id,
+            row.event_id,
+            row.type,
+            row.payload,
+            _utc(row.occurred_at),
+            _utc(row.published_at) if row.published_at else None,
+        )
+        for row in rows
+    ]
+
+
+def mark_published(connection: Connection, ids: Sequence[int], at: datetime) -> None:
+    """Record that the relay published these events (within the caller's transaction)."""
+    if ids:
+        connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(published_at=at))
+
+
+def _json_ready(payload: dict[str, Any]) -> dict[str, Any]:
+    # Round-trip through JSON now, so a payload that cannot be stored fails in the caller's transaction.
+    return json.loads(json.dumps(payload, default=_encode, ensure_ascii=False))  # type: ignore[no-any-return]
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | frozenset | set):
+        return list(value)
+    raise TypeError(f"an event payload holds a {type(value).__name__}, which has no JSON form")
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite keeps no time zone: every stored moment is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
