@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
-from cartax.detection.run import ENGINES, detect_feeds, summary_lines
+from cartax.bootstrap import bootstrap
+from cartax.detection.adapters.store import StoredRun, store_run
+from cartax.detection.run import ENGINES, RunResult, detect_feeds, summary_lines
+from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
 from cartax.registry.errors import FeedError
 from cartax.rules import default_law
 
@@ -18,6 +21,19 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date; give it as YYYY-MM-DD, e.g. 2026-08-14") from None
+
+
+def store_in_platform(result: RunResult, decision_on: date) -> StoredRun:
+    """Keep a run's cases in the database the settings name, migrated to the head first."""
+    platform = bootstrap()
+    url = platform.settings.effective_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        uow = SqlUnitOfWork(session_factory(engine), platform.clock)
+        return store_run(uow, result, platform.law, decision_on, platform.clock())
+    finally:
+        engine.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -33,6 +49,13 @@ def register(app: typer.Typer) -> None:
         engine: Annotated[
             str, typer.Option("--engine", help="vectorised (default) or scalar (case by case, the oracle)")
         ] = "vectorised",
+        store: Annotated[
+            bool,
+            typer.Option(
+                "--store/--no-store",
+                help="also keep the cases in the platform database (CARTAX_DATABASE_URL) and announce them",
+            ),
+        ] = False,
     ) -> None:
         """Find every owner × vehicle × year owed a refund; rejects go to rejects.csv beside the output."""
         law = default_law()
@@ -57,3 +80,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         for line in summary_lines(result.summary):
             typer.echo(line, err=True)
+        if store:
+            stored = store_in_platform(result, _date(decision_date))
+            counts = (
+                f"새 사건 {stored.new:,}건, 재계산 {stored.recomputed:,}건, 변동 없음 {stored.unchanged:,}건"
+            )
+            typer.echo(f"  저장: {counts} (실행 번호 {stored.run_id})", err=True)
