@@ -105,7 +105,7 @@ def recompute_case(
     if command.recomputed.previous_totals != current.totals:
         raise InvalidEventError(
             REFUND_RECOMPUTED,
-            "previous.totals",
+            "previous_totals",
             f"does not match the case's current amounts (computation {current.version}, payable "
             f"{current.totals.payable}); an operator must check the order of corrections",
         )

@@ -35,11 +35,10 @@ class DetectedRefund:
 
 @dataclass(frozen=True, slots=True)
 class RecomputedRefund:
-    """A registry correction: the new amounts and the amounts they replace."""
+    """A registry correction: the new amounts and the totals they replace."""
 
     detected: DetectedRefund
     previous_totals: Totals
-    previous_rules_version: str
 
 
 class _Reader:
@@ -115,17 +114,14 @@ def parse_refund_detected(payload: object, event_type: str = REFUND_DETECTED) ->
 
 
 def parse_refund_recomputed(payload: object) -> RecomputedRefund:
-    """A ``RefundRecomputed`` payload: a ``RefundDetected`` one plus ``previous``."""
+    """A ``RefundRecomputed`` payload: a ``RefundDetected`` one plus ``previous_totals``.
+
+    A case whose refunds all vanished comes with ``refunds: []`` and zero totals.
+    """
     read = _Reader(REFUND_RECOMPUTED)
     detected = parse_refund_detected(payload, REFUND_RECOMPUTED)
-    previous = read.obj(read.get(read.obj(payload, "payload"), "previous", ""), "previous")
-    return RecomputedRefund(
-        detected,
-        _totals(
-            read, read.obj(read.get(previous, "totals", "previous."), "previous.totals"), "previous.totals."
-        ),
-        read.text(previous, "rules_version", "previous."),
-    )
+    previous = read.obj(read.get(read.obj(payload, "payload"), "previous_totals", ""), "previous_totals")
+    return RecomputedRefund(detected, _totals(read, previous, "previous_totals."))
 
 
 def _refund_line(read: _Reader, raw: object, prefix: str) -> RefundLine:

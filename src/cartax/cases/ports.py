@@ -45,8 +45,11 @@ class IdempotencyStore(Protocol):
 class CasesUnitOfWork(Protocol):
     """One transaction: rolled back on leaving the block unless :meth:`commit` was called."""
 
-    cases: CaseRepository
-    idempotency: IdempotencyStore
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
 
     def __enter__(self) -> Self: ...
 

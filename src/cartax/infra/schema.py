@@ -13,6 +13,8 @@ from sqlalchemy import MetaData
 
 TABLE_MODULES = (
     "cartax.infra.outbox",
+    "cartax.cases.adapters.tables",
+    "cartax.bus.adapters.tables",
 )
 
 

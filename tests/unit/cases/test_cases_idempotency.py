@@ -121,5 +121,7 @@ def test_conflicts_are_retried_boundedly_with_growing_jittered_waits() -> None:
         service.execute(AcceptRefund(KEY), CITIZEN, "k")
     assert caught.value.retryable
     assert len(world.sleeps) == service.max_attempts - 1
-    assert all(later > earlier for earlier, later in zip(world.sleeps, world.sleeps[1:], strict=False))
+    base = service.backoff_seconds
+    for attempt, wait in enumerate(world.sleeps):  # exponential, each with ±50 % jitter
+        assert base * 2**attempt * 0.5 <= wait <= base * 2**attempt * 1.5
     assert world.db.keys == {}

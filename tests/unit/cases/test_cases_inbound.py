@@ -66,8 +66,16 @@ def test_lapsed_lines_do_not_count_in_totals() -> None:
     assert parse_refund_detected(payload).totals.refund == 250_040
 
 
-def test_recomputed_needs_previous_amounts() -> None:
-    with pytest.raises(InvalidEventError, match="previous"):
+def test_recomputed_needs_previous_totals() -> None:
+    with pytest.raises(InvalidEventError, match="previous_totals"):
         parse_refund_recomputed(make_payload())
-    payload = make_payload(previous={"totals": make_payload()["totals"], "rules_version": "2026.1"})
+    payload = make_payload(previous_totals=make_payload()["totals"], run_id=7)
     assert parse_refund_recomputed(payload).previous_totals.payable == 250_970
+
+
+def test_a_vanished_case_is_an_empty_record_with_zero_totals() -> None:
+    zero = {"refund": 0, "interest": 0, "offset": 0, "payable": 0}
+    payload = make_payload(lines=[]) | {"totals": zero, "previous_totals": make_payload()["totals"]}
+    recomputed = parse_refund_recomputed(payload)
+    assert recomputed.detected.refunds == ()
+    assert recomputed.detected.totals.payable == 0

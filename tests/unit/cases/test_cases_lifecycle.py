@@ -227,8 +227,7 @@ def recomputation(
     previous_payable: int, new_lines: list[dict[str, object]], **payload: object
 ) -> RecomputeCase:
     new = make_payload(lines=new_lines, **payload)
-    before = make_payload()["totals"] | {"payable": previous_payable}
-    new["previous"] = {"totals": before, "rules_version": "2026.1"}
+    new["previous_totals"] = make_payload()["totals"] | {"payable": previous_payable}
     return RecomputeCase(parse_refund_recomputed(new))
 
 
@@ -254,8 +253,7 @@ def test_recomputation_voids_a_pending_first_signature() -> None:
     world.service.execute(ApproveRefund(KEY), KIM)
     line = make_line(refund_car_tax=2_500_000, refund_edu_tax=0, interest=0)
     new = make_payload(lines=[line])
-    new["previous"] = {"totals": {"refund": 3_000_000, "interest": 0, "offset": 0, "payable": 3_000_000},
-                       "rules_version": "2026.1"}  # fmt: skip
+    new["previous_totals"] = {"refund": 3_000_000, "interest": 0, "offset": 0, "payable": 3_000_000}
     world.service.execute(RecomputeCase(parse_refund_recomputed(new)), Actor.system("detection"))
     world.service.execute(MarkNotified(KEY, "msg-2"), Actor.system("notify"))
     world.service.execute(AcceptRefund(KEY), CITIZEN)
@@ -265,7 +263,7 @@ def test_recomputation_voids_a_pending_first_signature() -> None:
 def test_recomputation_from_stale_amounts_is_refused() -> None:
     world = World()
     notified(world)
-    with pytest.raises(InvalidEventError, match=r"previous\.totals"):
+    with pytest.raises(InvalidEventError, match="previous_totals"):
         world.service.execute(recomputation(1, [make_line(refund_car_tax=1)]), Actor.system("detection"))
 
 

@@ -99,14 +99,6 @@ def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_data(tmp_path
         assert (first / f"payments.{fmt}").read_bytes() != (other / f"payments.{fmt}").read_bytes()
 
 
-def test_parallel_workers_write_the_same_bytes(tmp_path: Path) -> None:
-    codes = ["11680", "26350", "47940"]
-    alone = _generate(tmp_path / "alone", 900, codes, seed=3)
-    together = _generate(tmp_path / "together", 900, codes, seed=3, workers=2)
-    for feed in CONTRACT:
-        assert (alone / f"{feed}.parquet").read_bytes() == (together / f"{feed}.parquet").read_bytes()
-
-
 def test_every_reference_resolves_and_every_id_is_unique(feeds: dict[str, pl.DataFrame]) -> None:
     vehicles, owners = set(feeds["vehicles"]["vehicle_id"]), set(feeds["owners"]["owner_id"])
     for feed, key in (("vehicles", "vehicle_id"), ("owners", "owner_id"), ("payments", "payment_id")):

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from cartax.registry.synth.chunk import ChunkPlan, generate
 from cartax.registry.synth.districts import (
@@ -34,7 +33,7 @@ from cartax.registry.synth.errors import SynthError
 from cartax.registry.synth.fleet import plan_groups
 from cartax.registry.synth.schema import FEEDS
 from cartax.registry.synth.taxes import TaxTable
-from cartax.registry.synth.writer import FORMATS, FeedWriter
+from cartax.registry.synth.writer import FORMATS, Encoded, FeedWriter, encode
 from cartax.rules import Law, default_law
 
 DEMO_VEHICLES = 50_000
@@ -111,19 +110,19 @@ def validate(options: SynthOptions, law: Law) -> None:
         raise SynthError(f"format {options.fmt!r} is not supported; choose parquet or csv")
 
 
-def chunks(options: SynthOptions, law: Law) -> Iterator[tuple[ChunkPlan, dict[str, pl.DataFrame]]]:
-    """The districts' feeds in order, one district at a time (generated ahead by ``workers`` processes)."""
+def chunks(options: SynthOptions, law: Law) -> Iterator[tuple[ChunkPlan, Encoded]]:
+    """The districts' feeds in order, encoded for writing (generated ahead by ``workers`` processes)."""
     plans = plan(options)
     if options.workers <= 1 or len(plans) <= 1:
         table = TaxTable(law, options.tax_year)
         for chunk in plans:
-            yield chunk, generate(chunk, options.tax_year, options.seed, table)
+            yield chunk, encode(generate(chunk, options.tax_year, options.seed, table), options.fmt)
         return
     context = multiprocessing.get_context("spawn")  # a forked Polars can deadlock
     with ProcessPoolExecutor(
-        options.workers, context, initializer=_start_worker, initargs=(law, options.tax_year)
+        options.workers, context, initializer=_start_worker, initargs=(law, options.tax_year, options.fmt)
     ) as pool:
-        ahead: deque[tuple[ChunkPlan, Future[dict[str, pl.DataFrame]]]] = deque()
+        ahead: deque[tuple[ChunkPlan, Future[Encoded]]] = deque()
         waiting = iter(plans)
         for chunk in waiting:
             ahead.append((chunk, pool.submit(_generate_in_worker, chunk, options.seed)))
@@ -135,16 +134,16 @@ def chunks(options: SynthOptions, law: Law) -> Iterator[tuple[ChunkPlan, dict[st
             yield done, result.result()
 
 
-_WORKER_TABLE: list[TaxTable] = []
+_WORKER: list[tuple[TaxTable, str]] = []  # this worker process's engine memo and output format
 
 
-def _start_worker(law: Law, tax_year: int) -> None:
-    _WORKER_TABLE.append(TaxTable(law, tax_year))
+def _start_worker(law: Law, tax_year: int, fmt: str) -> None:
+    _WORKER.append((TaxTable(law, tax_year), fmt))
 
 
-def _generate_in_worker(chunk: ChunkPlan, seed: int) -> dict[str, pl.DataFrame]:
-    table = _WORKER_TABLE[0]
-    return generate(chunk, table.tax_year, seed, table)
+def _generate_in_worker(chunk: ChunkPlan, seed: int) -> Encoded:
+    table, fmt = _WORKER[0]
+    return encode(generate(chunk, table.tax_year, seed, table), fmt)
 
 
 def synthesize(
@@ -156,8 +155,8 @@ def synthesize(
     writer = FeedWriter(options.out, options.fmt)
     count = 0
     try:
-        for chunk, frames in chunks(options, law):
-            writer.write(frames)
+        for chunk, encoded in chunks(options, law):
+            writer.write(encoded)
             count += 1
             if progress:
                 progress(chunk.vehicles)

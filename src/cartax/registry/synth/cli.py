@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -49,11 +50,17 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         district: Annotated[str | None, typer.Option("--district", help="one 5-digit 시군구 code")] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option("--workers", help="processes generating districts (default: the cores); same files"),
+        ] = None,
     ) -> None:
         """Generate synthetic feeds: vehicles, registrations, owners, payments, arrears, exemptions."""
         try:
             chosen = select_districts(_codes(districts, district), nation_by_default=vehicles is not None)
-            options = SynthOptions(out, chosen, vehicles or DEMO_VEHICLES, year, seed, fmt.lower())
+            count = vehicles if vehicles is not None else DEMO_VEHICLES
+            processes = workers if workers is not None else min(os.cpu_count() or 1, len(chosen))
+            options = SynthOptions(out, chosen, count, year, seed, fmt.lower(), processes)
             with tqdm(total=options.vehicles, unit="veh", unit_scale=True, desc="synth", disable=None) as bar:
                 summary = synthesize(options, progress=bar.update)
         except SynthError as error:

@@ -1,13 +1,18 @@
 """Streaming the feeds to disk district by district: Parquet (one row group per district) or CSV.
 
-Each feed is written under a temporary name and renamed when the run completes, so an interrupted run
-never leaves a feed that looks whole. Memory stays bounded by the largest district.
+A district's frames are first *encoded* (``encode``: Arrow tables of the feed schema, or CSV bytes),
+which the generating process does, so that the one process writing the files only appends. Each feed
+is written under a temporary name and renamed when the run completes, so an interrupted run never
+leaves a feed that looks whole. Memory stays bounded by the largest district.
 """
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 import pyarrow as pa
@@ -20,23 +25,41 @@ FORMATS = ("parquet", "csv")
 PARTIAL = ".partial"
 
 
-def _arrow_schema(feed: str) -> pa.Schema:
-    table = empty(feed).to_arrow()
-    return pa.schema(
-        [
-            pa.field(
-                f.name,
-                pa.string()
-                if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-                else f.type,
-            )
-            for f in table.schema
-        ]
-    )
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One district's feeds, ready to append: Arrow tables (Parquet) or CSV bytes without header."""
+
+    rows: dict[str, int]
+    parts: dict[str, Any]  # pa.Table or bytes, by feed
+
+
+@cache
+def arrow_schema(feed: str) -> pa.Schema:
+    """The feed's Arrow schema, with plain ``string`` for text so every reader understands it."""
+    fields = []
+    for item in empty(feed).to_arrow().schema:
+        text = pa.types.is_large_string(item.type) or pa.types.is_string_view(item.type)
+        fields.append(pa.field(item.name, pa.string() if text else item.type))
+    return pa.schema(fields)
+
+
+def encode(frames: dict[str, pl.DataFrame], fmt: str) -> Encoded:
+    rows = {feed: len(frame) for feed, frame in frames.items()}
+    if fmt == "parquet":
+        return Encoded(
+            rows, {feed: frame.to_arrow().cast(arrow_schema(feed)) for feed, frame in frames.items()}
+        )
+    return Encoded(rows, {feed: _csv_bytes(frame, header=False) for feed, frame in frames.items()})
+
+
+def _csv_bytes(frame: pl.DataFrame, *, header: bool) -> bytes:
+    sink = io.BytesIO()
+    frame.write_csv(sink, include_header=header, date_format="%Y-%m-%d")
+    return sink.getvalue()
 
 
 class FeedWriter:
-    """Appends district frames to the six feed files of ``out`` in ``fmt``."""
+    """Appends encoded districts to the six feed files of ``out`` in ``fmt``."""
 
     def __init__(self, out: Path, fmt: str) -> None:
         if fmt not in FORMATS:
@@ -52,47 +75,35 @@ class FeedWriter:
         self.out, self.fmt = out, fmt
         self._parquet: dict[str, pq.ParquetWriter] = {}
         self._csv: dict[str, IO[bytes]] = {}
-        self._schemas = {feed: _arrow_schema(feed) for feed in FEEDS}
         self.rows = dict.fromkeys(FEEDS, 0)
+        for feed in FEEDS:
+            self._open(feed)
 
     def _partial(self, feed: str) -> Path:
         return self.out / f"{feed}.{self.fmt}{PARTIAL}"
 
-    def write(self, frames: dict[str, pl.DataFrame]) -> None:
-        for feed, frame in frames.items():
-            self.rows[feed] += len(frame)
-            if self.fmt == "parquet":
-                self._write_parquet(feed, frame)
-            else:
-                self._write_csv(feed, frame)
-
-    def _write_parquet(self, feed: str, frame: pl.DataFrame) -> None:
-        writer = self._parquet.get(feed)
-        if writer is None:
-            writer = self._parquet[feed] = pq.ParquetWriter(
-                self._partial(feed), self._schemas[feed], compression="zstd"
+    def _open(self, feed: str) -> None:
+        if self.fmt == "parquet":
+            self._parquet[feed] = pq.ParquetWriter(
+                self._partial(feed), arrow_schema(feed), compression="zstd"
             )
-        if len(frame):
-            writer.write_table(frame.to_arrow().cast(self._schemas[feed]))
-
-    def _write_csv(self, feed: str, frame: pl.DataFrame) -> None:
-        sink = self._csv.get(feed)
-        first = sink is None
-        if sink is None:
+        else:
             sink = self._csv[feed] = self._partial(feed).open("wb")
-        if first or len(frame):
-            frame.write_csv(sink, include_header=first, date_format="%Y-%m-%d")
+            sink.write(_csv_bytes(empty(feed), header=True))
+
+    def write(self, encoded: Encoded) -> None:
+        for feed, part in encoded.parts.items():
+            self.rows[feed] += encoded.rows[feed]
+            if not encoded.rows[feed]:
+                continue
+            if self.fmt == "parquet":
+                self._parquet[feed].write_table(part)
+            else:
+                self._csv[feed].write(part)
 
     def close(self) -> dict[str, Path]:
-        """Finish every feed (also those no district wrote a row to) and give them their final names."""
-        empty_frames = {feed: empty(feed) for feed in FEEDS}
-        for feed in FEEDS:
-            if feed not in self._parquet and feed not in self._csv:
-                self.write({feed: empty_frames[feed]})
-        for writer in self._parquet.values():
-            writer.close()
-        for sink in self._csv.values():
-            sink.close()
+        """Finish every feed and give it its final name."""
+        self._close_files()
         paths = {}
         for feed in FEEDS:
             final = self.out / f"{feed}.{self.fmt}"
@@ -101,9 +112,12 @@ class FeedWriter:
         return paths
 
     def abort(self) -> None:
+        self._close_files()
+        for feed in FEEDS:
+            self._partial(feed).unlink(missing_ok=True)
+
+    def _close_files(self) -> None:
         for writer in self._parquet.values():
             writer.close()
         for sink in self._csv.values():
             sink.close()
-        for feed in FEEDS:
-            self._partial(feed).unlink(missing_ok=True)

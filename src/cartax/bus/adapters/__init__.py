@@ -1,0 +1,1 @@
+"""Adapters of event delivery: the parked-events table and its queries."""
