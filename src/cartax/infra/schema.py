@@ -15,6 +15,8 @@ TABLE_MODULES = (
     "cartax.infra.outbox",
     "cartax.cases.adapters.tables",
     "cartax.bus.adapters.tables",
+    "cartax.identity.adapters.tables",
+    "cartax.audit.adapters.tables",
 )
 
 
