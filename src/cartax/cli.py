@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cartax.bus.cli import register as register_events
 from cartax.detection.cli import register as register_detection
 from cartax.infra.cli import register as register_db
 from cartax.registry.synth.cli import register as register_synth
@@ -22,6 +23,7 @@ register_detection(app)
 register_synth(app)
 register_web(app)
 register_db(app)
+register_events(app)
 
 
 @app.callback()
