@@ -2,7 +2,8 @@
 
 Whole-stack figures (HTTP parsing, JSON, the engine, the response) on one uvicorn worker; the client
 shares the machine with the server, as in docs/benchmarks.md. Prints requests per second and latency
-percentiles for one client in a loop and for concurrent clients.
+percentiles for one client in a loop and for concurrent clients, and the server's own CPU time per request
+(from /proc), which does not depend on what else the machine is doing: 1 / that is what one core can serve.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ REQUEST = {
 }
 WARM_UP = 300
 SEQUENTIAL = 2000
-CONCURRENT = 6000
+CONCURRENT = 4000
 CLIENTS = 32
 
 
@@ -68,6 +69,12 @@ def start_server(port: int, data_dir: str) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not become ready")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run(base: str, total: int, clients: int) -> tuple[float, list[float]]:
     body = json.dumps(REQUEST).encode()
     headers = {"content-type": "application/json"}
@@ -89,11 +96,15 @@ async def run(base: str, total: int, clients: int) -> tuple[float, list[float]]:
         return time.perf_counter() - started, latencies
 
 
-def report(label: str, elapsed: float, latencies: list[float]) -> None:
+def measure(label: str, base: str, pid: int, total: int, clients: int) -> None:
+    cpu_before = cpu_seconds(pid)
+    elapsed, latencies = asyncio.run(run(base, total, clients))
+    cpu_per_request = (cpu_seconds(pid) - cpu_before) / total
     cuts = statistics.quantiles(latencies, n=100)
     print(
-        f"{label}: {len(latencies)} requests in {elapsed:.2f} s = {len(latencies) / elapsed:,.0f} req/s; "
-        f"latency p50 {cuts[49] * 1000:.1f} ms, p95 {cuts[94] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms"
+        f"{label}: {total} requests in {elapsed:.2f} s = {total / elapsed:,.0f} req/s; "
+        f"latency p50 {cuts[49] * 1000:.1f} ms, p95 {cuts[94] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms; "
+        f"server CPU {cpu_per_request * 1000:.2f} ms/request (one core: {1 / cpu_per_request:,.0f} req/s)"
     )
 
 
@@ -104,8 +115,8 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(run(base, WARM_UP, 4))
-            report("1 client ", *asyncio.run(run(base, SEQUENTIAL, 1)))
-            report(f"{CLIENTS} clients", *asyncio.run(run(base, CONCURRENT, CLIENTS)))
+            measure("1 client", base, server.pid, SEQUENTIAL, 1)
+            measure(f"{CLIENTS} clients", base, server.pid, CONCURRENT, CLIENTS)
         finally:
             server.terminate()
             server.wait(timeout=30)

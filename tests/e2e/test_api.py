@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +41,8 @@ TV12: dict[str, Any] = {
     "arrears": 0,
     "as_of": "2026-08-14",
 }
+VECTORS = Path(__file__).resolve().parents[1] / "contract" / "vectors.jsonl"
+CASES = [json.loads(line) for line in VECTORS.read_text(encoding="utf-8").splitlines() if line.strip()]
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -95,6 +98,15 @@ def test_calc_returns_the_contract_example_figures(client: TestClient) -> None:
     assert [option["window"] for option in body["prepay_options"]] == ["jan", "mar", "jun", "sep"]
     assert body["trace"]
     assert all(step["refs"] for step in body["trace"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_every_worked_case_passes_over_http(client: TestClient, case: dict[str, Any]) -> None:
+    response = client.post("/api/v1/calc", json=case["request"])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    for key, expected in case["expected"].items():
+        assert body[key] == expected, key
 
 
 def test_calc_over_http_equals_the_library(client: TestClient, platform: Platform) -> None:
