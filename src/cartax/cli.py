@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cartax.audit.cli import register as register_audit
 from cartax.bus.cli import register as register_events
 from cartax.detection.cli import register as register_detection
 from cartax.infra.cli import register as register_db
@@ -23,6 +24,7 @@ register_detection(app)
 register_synth(app)
 register_web(app)
 register_db(app)
+register_audit(app)
 register_events(app)
 
 

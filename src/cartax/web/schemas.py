@@ -61,6 +61,10 @@ class HoldingEnd(_Strict):
 class Holding(_Strict):
     start: HoldingStart
     end: HoldingEnd
+    held_no_day: bool | None = Field(
+        None,
+        description="The payer held the vehicle on no day of the tax year (start and end given as `held`).",
+    )
 
 
 class Exemption(_Strict):
