@@ -50,9 +50,9 @@ def generate(plan: ChunkPlan, tax_year: int, seed: int, table: TaxTable) -> dict
     in_arrears = rng.random(pool.size) < 0.03
     payments, passed_on = make_payments(rng, fleet, tl, whole, table, law, exempt, in_arrears)
     vehicle_ids = _vehicle_ids(len(fleet), code)
-    referenced = np.unique(np.concatenate([tl.first_owner, tl.prior_owner, tl.o0, tl.o1, tl.o2]))
+    referenced = _distinct(np.concatenate([tl.first_owner, tl.prior_owner, tl.o0, tl.o1, tl.o2]))
     referenced = referenced[referenced >= 0]
-    names = OwnerNames(referenced, owner_ids(referenced, pool, code))
+    names = OwnerNames.of(referenced, owner_ids(referenced, pool, code), pool.size)
     owners = owners_frame(rng, referenced, names.ids, pool, plan.district, tax_year)
     return {
         "vehicles": _vehicles(fleet, plan, vehicle_ids),
@@ -68,15 +68,28 @@ def generate(plan: ChunkPlan, tax_year: int, seed: int, table: TaxTable) -> dict
 class OwnerNames:
     """Owner ids of the district's owner codes, formatted once and looked up by code (-1 gives null)."""
 
-    codes: I64  # sorted
+    position: I64  # row in ``ids`` of each owner code of the pool
     ids: pl.Series
 
+    @classmethod
+    def of(cls, codes: I64, ids: pl.Series, pool_size: int) -> OwnerNames:
+        position = np.zeros(pool_size, dtype=np.int64)
+        position[codes] = np.arange(len(codes))
+        return cls(position, ids)
+
     def __call__(self, codes: I64) -> pl.Series:
-        index = np.minimum(np.searchsorted(self.codes, codes), len(self.codes) - 1)
-        named = self.ids.gather(index)
+        named = self.ids.gather(self.position[np.maximum(codes, 0)])
         if (codes >= 0).all():
             return named
         return pl.select(pl.when(pl.Series(codes >= 0)).then(named).otherwise(None)).to_series()
+
+
+def _distinct(values: I64) -> I64:
+    """Sorted distinct values, by sorting: NumPy's hashing ``unique`` is slow on many distinct values."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=np.bool_)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
 
 
 def _cast(frame: pl.DataFrame, feed: str) -> pl.DataFrame:
@@ -200,7 +213,7 @@ def _payments(
             "paid_on": pl.Series(payments.paid[sort]).cast(pl.Date),
             "car_tax": payments.car[sort],
             "edu_tax": payments.edu[sort],
-            "district": [code] * count,
+            "district": pl.repeat(code, count, eager=True),
             "via_grievance": payments.grievance[sort],
         }
     )

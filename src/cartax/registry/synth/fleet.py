@@ -173,7 +173,8 @@ def plates(fleet: Fleet, ordinals: npt.NDArray[np.int64]) -> pl.Series:
     letter, front = x % letters, fronts + x // letters
     flat = np.array([ch for a in alphabets for ch in a])
     offset = np.cumsum([0] + [len(a) for a in alphabets])[:-1][fleet.group]
-    parts = pl.DataFrame({"front": front, "letter": flat[offset + letter], "serial": serial})
+    letters_text = pl.Series(flat.tolist()).gather(offset + letter)
+    parts = pl.DataFrame({"front": front, "letter": letters_text, "serial": serial})
     return parts.select(plate=pl.concat_str("front", "letter", "serial")).to_series()
 
 

@@ -137,13 +137,13 @@ def owners_frame(
     return pl.DataFrame(
         {
             "owner_id": ids,
-            "kind": pl.Series(np.where(company, "company", "person")),
+            "kind": pl.Series(["person", "company"]).gather(company.astype(np.int64)),
             "name": name,
             "rrn": _or_null(_rrn(rng, n, tax_year), ~company),
             "phone": pl.select(pl.when(pl.Series(company)).then(office).otherwise(mobile)).to_series(),
             "email": _or_null(email, has_email),
             "address": _address(rng, n, district),
-            "district": pl.Series([district.code]).gather(np.zeros(n, dtype=np.int64)),
+            "district": pl.repeat(district.code, n, eager=True),
             "refund_bank": _or_null(_pick(rng, BANKS, n), has_account),
             "refund_account": _or_null(account, has_account),
             "refund_account_holder": _or_null(holder, has_account),
@@ -161,5 +161,7 @@ def arrears_frame(
     amount = (
         np.maximum(rng.lognormal(np.log(180_000), 1.0, size=len(ids)), 10_000).astype(np.int64) // 10 * 10
     )
-    frame = pl.DataFrame({"owner_id": ids, "district": [district] * len(ids), "amount": amount})
+    frame = pl.DataFrame(
+        {"owner_id": ids, "district": pl.repeat(district, len(ids), eager=True), "amount": amount}
+    )
     return frame.sort("owner_id", maintain_order=True)
