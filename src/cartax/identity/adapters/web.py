@@ -216,7 +216,9 @@ class IdentityWeb:
         self.current_principal(request)
         status: SessionStatus | None = getattr(request.state, "session", None)
         if status is None:
-            raise HTTPException(404, "an API token has no session; it is valid until it expires or is revoked")
+            raise HTTPException(
+                404, "an API token has no session; it is valid until it expires or is revoked"
+            )
         return JSONResponse(
             {
                 "kind": str(status.record.kind),
