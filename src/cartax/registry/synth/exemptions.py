@@ -56,9 +56,11 @@ def make_exemptions(
     chosen = eligible & (rng.random(n) < share)
     standing = rng.random(n) < STANDING_SHARE
     year_start = tl.year_start
-    old_effective = uniform_in(rng, year_start - 8 * 365, year_start - 90, n)
+    # Conditions are met on the owner's car at the earliest when he acquired it.
+    old_effective = np.maximum(uniform_in(rng, year_start - 8 * 365, year_start - 90, n), tl.o0_since)
     old_decided = old_effective + rng.integers(10, 60, size=n)
     new_effective = uniform_in(rng, days(tax_year - 1, 7, 1), days(tax_year, 9, 30), n)
+    new_effective = np.maximum(new_effective, tl.o0_since)
     new_decided = np.maximum(new_effective, year_start + 15) + rng.integers(10, 90, size=n)
     new_decided = np.minimum(new_decided, days(tax_year, 11, 20))
     effective = np.where(standing, old_effective, new_effective).astype(np.int32)

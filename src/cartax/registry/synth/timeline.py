@@ -71,6 +71,7 @@ class Timeline:
     o2: I64
     d: I32  # deregistration (NEVER if none) and its reason
     reason: npt.NDArray[np.int8]
+    o0_since: I32  # the day o0 acquired the vehicle (first registration or his purchase)
     first_owner: I64
     prior_vehicle: I64  # transfers before the year: vehicle row, date, buyer, order
     prior_date: I32
@@ -104,6 +105,8 @@ def make_timeline(rng: np.random.Generator, fleet: Fleet, pool: OwnerPool, tax_y
     o1 = pool.differ(pool.draw(rng, rng.random(n) < 0.12), o0)
     o2 = pool.differ(pool.draw(rng, rng.random(n) < 0.12), o1)
     s0 = np.where(fleet.is_new, fleet.first_reg, year_start).astype(np.int32)
+    since = fleet.first_reg.copy()
+    np.maximum.at(since, prior[1], prior[2])
     return Timeline(
         year_start,
         year_end,
@@ -115,6 +118,7 @@ def make_timeline(rng: np.random.Generator, fleet: Fleet, pool: OwnerPool, tax_y
         np.where(t2 != NEVER, o2, -1),
         d,
         reason,
+        since,
         *prior,
     )
 
