@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     """``inprocess`` (embedded) or ``nats`` (services mode)."""
     pii_key: SecretStr = SecretStr(DEV_SECRET)
     """Key material for encrypting personal data at rest (AES-GCM)."""
+    pii_old_keys: SecretStr = SecretStr("")
+    """Retired personal-data keys, comma-separated: they still decrypt (see ``cartax keys rotate``)."""
     blind_index_key: SecretStr = SecretStr(DEV_SECRET + "-index")
     """Key for the keyed HMAC blind index of resident registration numbers."""
     session_secret: SecretStr = SecretStr(DEV_SECRET + "-session")
