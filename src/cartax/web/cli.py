@@ -45,6 +45,10 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(2)
         platform = bootstrap(settings)
+        if demo:
+            from cartax.demo import prepare_demo
+
+            prepare_demo(platform, typer.echo)
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(
             f"cartax {settings.environment.value}: http://{bind_host}:{bind_port} "

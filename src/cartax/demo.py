@@ -1,0 +1,70 @@
+"""The embedded demo: one generated district, detected and stored, ready before the platform serves.
+
+Run once per data directory by ``cartax serve --demo`` (and so by ``make run``): it generates the demo
+district's feeds, migrates the database, finds every refund and keeps the cases with their events. A
+second start finds the work done and only serves. Never used when the environment is production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from cartax.bootstrap import Platform
+from cartax.detection.adapters.store import store_run
+from cartax.detection.adapters.tables import detection_runs
+from cartax.detection.run import detect_feeds
+from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
+from cartax.registry.synth import SynthOptions, select_districts, synthesize
+from cartax.settings import Environment
+
+DEMO_DISTRICT = "11680"  # 서울특별시 강남구
+DEMO_VEHICLES = 50_000
+DEMO_SEED = 2026
+
+
+@dataclass(frozen=True)
+class DemoState:
+    feeds: Path
+    tax_year: int
+    decision_on: date
+    prepared_now: bool
+
+
+def prepare_demo(platform: Platform, say: Callable[[str], object] = print) -> DemoState:
+    """Make sure the demo district is generated, detected and stored; idempotent."""
+    settings = platform.settings
+    if settings.environment is Environment.PRODUCTION:
+        raise RuntimeError("the demo data set is never prepared in production")
+    today = platform.today()
+    folder = settings.data_dir / "demo"
+    feeds = folder / "feeds"
+    url = settings.effective_database_url
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            runs = connection.execute(select(func.count()).select_from(detection_runs)).scalar_one()
+        if runs:
+            return DemoState(feeds, today.year, today, prepared_now=False)
+        if not (feeds / "vehicles.parquet").is_file():
+            say(f"시연 데이터 생성 중: 강남구 차량 {DEMO_VEHICLES:,}대 (generating the demo district)")
+            districts = select_districts([DEMO_DISTRICT], nation_by_default=False)
+            options = SynthOptions(
+                out=feeds, districts=districts, vehicles=DEMO_VEHICLES, tax_year=today.year, seed=DEMO_SEED
+            )
+            synthesize(options, platform.law)
+        say("환급 대상 탐지 중 (finding every refund)")
+        result = detect_feeds(
+            feeds, today.year, today, folder / "detected" / "cases.jsonl", "jsonl", platform.law
+        )
+        uow = SqlUnitOfWork(session_factory(engine), platform.clock)
+        stored = store_run(uow, result, platform.law, today, platform.clock())
+        say(f"환급 대상 {stored.new:,}건을 찾았습니다 (found {stored.new:,} refund cases)")
+    finally:
+        engine.dispose()
+    return DemoState(feeds, today.year, today, prepared_now=True)
