@@ -12,12 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from cartax.bootstrap import Platform
-from cartax.detection.adapters.store import store_run
-from cartax.detection.adapters.tables import detection_runs
-from cartax.detection.run import detect_feeds
+from cartax.detection import count_runs, detect_feeds, store_run
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
 from cartax.registry.synth import SynthOptions, select_districts, synthesize
 from cartax.settings import Environment
@@ -47,9 +43,7 @@ def prepare_demo(platform: Platform, say: Callable[[str], object] = print) -> De
     upgrade(url)
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            runs = connection.execute(select(func.count()).select_from(detection_runs)).scalar_one()
-        if runs:
+        if count_runs(engine):
             return DemoState(feeds, today.year, today, prepared_now=False)
         if not (feeds / "vehicles.parquet").is_file():
             say(f"시연 데이터 생성 중: 강남구 차량 {DEMO_VEHICLES:,}대 (generating the demo district)")

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 import polars_hash as plh
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from cartax.detection.adapters.tables import detected_cases, detection_recomputations, detection_runs
 from cartax.detection.events import RefundDetected, RefundRecomputed
@@ -206,3 +206,9 @@ def _recompute(uow: SqlUnitOfWork, changed: pl.DataFrame, run_id: int) -> None:
     )
     for r in rows:
         uow.emit(RefundRecomputed(json.loads(r["record"]), run_id, r["previous_totals"]))
+
+
+def count_runs(bind: Engine) -> int:
+    """How many detection runs the database holds."""
+    with bind.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(detection_runs)).scalar_one())

@@ -1,0 +1,33 @@
+"""Refund detection: every owner × vehicle × tax year owed a refund, found from the registry's data.
+
+Public surface::
+
+    result = detect(read_feeds(folder), tax_year, decision_on, law)      # the vectorised engine
+    result = detect_feeds(folder, tax_year, decision_on, out, "jsonl", law)  # files, as `cartax detect`
+    result.records, result.summary, result.rejects
+    store_run(uow, result, law, decision_on, started_at)                 # cases kept, events raised
+
+Events: :class:`RefundDetected` (a new case) and :class:`RefundRecomputed` (a known case whose amounts
+changed), both through the outbox, carrying ids, dates and amounts only.
+"""
+
+from cartax.detection.adapters.store import StoredRun, count_runs, store_run
+from cartax.detection.cases import CaseBatch, build_cases, case_key
+from cartax.detection.events import RefundDetected, RefundRecomputed
+from cartax.detection.run import ENGINES, RunResult, RunSummary, detect, detect_feeds
+
+__all__ = [
+    "ENGINES",
+    "CaseBatch",
+    "RefundDetected",
+    "RefundRecomputed",
+    "RunResult",
+    "RunSummary",
+    "StoredRun",
+    "build_cases",
+    "case_key",
+    "count_runs",
+    "detect",
+    "detect_feeds",
+    "store_run",
+]
