@@ -1,7 +1,7 @@
 """One district's six feeds, generated together from the district's own random stream.
 
-Each district draws from a stream seeded by (seed, district code), so a district's data does not depend
-on which other districts are generated or in which order, and the same arguments give the same bytes.
+Each district draws from its own stream, seeded by the seed, its code and the tax year, so districts can
+be generated in any order and by any process, and the same arguments give the same bytes.
 """
 
 from __future__ import annotations

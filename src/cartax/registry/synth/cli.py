@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"오류: {error}", err=True)
             raise typer.Exit(2) from error
         typer.echo(
-            f"합성 데이터를 만들었습니다 (synthetic feeds written): {out} — {summary.districts} 시군구"
+            f"합성 데이터를 만들었습니다 (synthetic feeds written): {out}, 시군구 {summary.districts}곳"
         )
         for feed, path in summary.paths.items():
             typer.echo(f"  {path.name}: {summary.rows[feed]:,}")
