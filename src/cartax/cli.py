@@ -8,6 +8,7 @@ from cartax.audit.cli import register as register_audit
 from cartax.bus.cli import register as register_events
 from cartax.detection.cli import register as register_detection
 from cartax.infra.cli import register as register_db
+from cartax.registry.cli import register as register_registry
 from cartax.registry.synth.cli import register as register_synth
 from cartax.rules.cli import register as register_rules
 from cartax.web.cli import register as register_web
@@ -26,6 +27,7 @@ register_web(app)
 register_db(app)
 register_audit(app)
 register_events(app)
+register_registry(app)
 
 
 @app.callback()

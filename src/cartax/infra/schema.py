@@ -17,6 +17,7 @@ TABLE_MODULES = (
     "cartax.bus.adapters.tables",
     "cartax.identity.adapters.tables",
     "cartax.audit.adapters.tables",
+    "cartax.registry.adapters.tables",
 )
 
 

@@ -15,8 +15,8 @@ owners' personal columns are carried as read and never validated, logged or quot
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -89,6 +89,8 @@ class Feeds:
     arrears: pl.DataFrame
     exemptions: pl.DataFrame
     rejects: tuple[Reject, ...]
+    read: Mapping[str, int] = field(default_factory=dict)
+    """Rows read per feed (accepted + rejected; blank lines are no rows; 0 for an absent feed)."""
 
     def rejected(self, feed: str) -> int:
         return sum(1 for reject in self.rejects if reject.feed == feed)
@@ -115,7 +117,8 @@ def read_feeds(directory: Path) -> Feeds:
     payments, _ = _accept(raws["payments"], payment_checks, _payment_columns(), rejects)
     arrears = _arrears(raws.get("arrears"), owner_ids, rejects)
     exemptions = _exemptions(raws.get("exemptions"), vehicle_ids, owner_ids, rejects)
-    return Feeds(vehicles, registrations, owners, payments, arrears, exemptions, tuple(rejects))
+    read = {name: raws[name].frame.height if name in raws else 0 for name in REQUIRED_FEEDS + OPTIONAL_FEEDS}
+    return Feeds(vehicles, registrations, owners, payments, arrears, exemptions, tuple(rejects), read)
 
 
 def write_rejects(rejects: Iterable[Reject], path: Path) -> None:

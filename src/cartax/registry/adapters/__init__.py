@@ -1,0 +1,1 @@
+"""The registry's database side: its tables and the bulk store the ingest writes through."""

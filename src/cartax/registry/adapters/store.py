@@ -1,0 +1,131 @@
+"""Bulk reads and writes of the registry tables, for the ingest: whole columns in, whole frames out.
+
+Inserts go through ``COPY … FROM STDIN (FORMAT csv)`` on PostgreSQL, with the CSV written by Polars, and
+through the driver's ``executemany`` on SQLite, with values already in SQLAlchemy's SQLite storage forms
+(ISO dates, ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC moments, 0/1 booleans) so that no per-row Python
+conversion runs. Updates (corrections, a few) go through SQLAlchemy. Everything runs on the caller's
+connection, inside its transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from psycopg import sql
+from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
+
+from cartax.registry.adapters import tables as t
+
+_SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S%.6f"
+_CHUNK = 100_000
+
+
+class SqlRegistryStore:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._sqlite = connection.dialect.name == "sqlite"
+
+    def start_ingest(self, at: datetime) -> int:
+        result = self._connection.execute(insert(t.ingests).values(started_at=at).returning(t.ingests.c.id))
+        return int(result.scalar_one())
+
+    def finish_ingest(self, ingest_id: int, at: datetime, summary: Mapping[str, Any]) -> None:
+        statement = update(t.ingests).where(t.ingests.c.id == ingest_id)
+        self._connection.execute(statement.values(finished_at=at, summary=dict(summary)))
+
+    def load(self, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+        """Every stored row of ``table``: the columns named in ``schema``, typed as ``schema`` says."""
+        query = select(*(table.c[name] for name in schema)).compile(dialect=self._connection.dialect)
+        rows = self._connection.exec_driver_sql(str(query)).all()
+        # SQLite hands back dates as text and booleans as 0/1: read them so, then type them.
+        raw = {name: (_sqlite_raw(dtype) if self._sqlite else dtype) for name, dtype in schema.items()}
+        frame = pl.DataFrame([tuple(row) for row in rows], schema=raw, orient="row")
+        return frame.with_columns(_typed(name, dtype) for name, dtype in schema.items() if raw[name] != dtype)
+
+    def load_keys(
+        self, table: Table, key: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """The rows whose ``key`` is in ``keys`` (a few: the corrected ones)."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 1000):
+            chunk = list(keys[start : start + 1000])
+            query = select(table.c[key], *(table.c[c] for c in columns)).where(table.c[key].in_(chunk))
+            found.extend(dict(row._mapping) for row in self._connection.execute(query))
+        return found
+
+    def insert(self, table: Table, frame: pl.DataFrame) -> None:
+        if frame.is_empty():
+            return
+        if self._sqlite:
+            self._executemany(table, frame)
+        else:
+            self._copy(table, frame)
+
+    def update(self, table: Table, key: Sequence[str], frame: pl.DataFrame) -> None:
+        """Set every other column of ``frame`` on the rows matching its ``key`` columns."""
+        if frame.is_empty():
+            return
+        values = [column for column in frame.columns if column not in key]
+        statement = (
+            update(table)
+            .where(and_(*(table.c[column] == bindparam(f"key_{column}") for column in key)))
+            .values({column: bindparam(f"new_{column}") for column in values})
+        )
+        rows = [
+            {(f"key_{name}" if name in key else f"new_{name}"): value for name, value in row.items()}
+            for row in frame.iter_rows(named=True)
+        ]
+        self._connection.execute(statement, rows)
+
+    def record_changes(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        batch = [dict(row) for row in rows]
+        if batch:
+            self._connection.execute(insert(t.changes), batch)
+
+    def _executemany(self, table: Table, frame: pl.DataFrame) -> None:
+        statement = insert(table).compile(dialect=self._connection.dialect, column_keys=frame.columns)
+        # The compiled statement's positional parameters follow the table's column order.
+        order = [column.name for column in table.columns if column.name in frame.columns]
+        stored = frame.select(order).with_columns(_sqlite_stored(frame.schema))
+        for chunk in stored.iter_slices(_CHUNK):
+            self._connection.exec_driver_sql(str(statement), chunk.rows())
+
+    def _copy(self, table: Table, frame: pl.DataFrame) -> None:
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
+        )
+        raw = self._connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for chunk in frame.iter_slices(_CHUNK):
+                # Polars writes null as an empty field and an empty string as "": COPY reads them so.
+                copy.write(chunk.write_csv(include_header=False))
+
+
+def _sqlite_raw(dtype: pl.DataType) -> pl.DataType:
+    if dtype == pl.Date:
+        return pl.String()
+    if dtype == pl.Boolean:
+        return pl.Int8()
+    return dtype
+
+
+def _typed(name: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Date:
+        return pl.col(name).str.to_date("%Y-%m-%d")
+    return pl.col(name).cast(dtype)
+
+
+def _sqlite_stored(schema: Mapping[str, pl.DataType]) -> list[pl.Expr]:
+    converted: list[pl.Expr] = []
+    for name, dtype in schema.items():
+        if dtype == pl.Date:
+            converted.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            moment = pl.col(name).dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(name)
+            converted.append(moment.dt.strftime(_SQLITE_MOMENT))
+        elif dtype == pl.Boolean:
+            converted.append(pl.col(name).cast(pl.Int8))
+    return converted
