@@ -157,7 +157,11 @@ class CaseIdentity:
 
 @dataclass
 class Case:
-    """The aggregate. Load it, call its methods, and the repository appends what is new."""
+    """The aggregate. Load it, call its methods, and the repository appends what is new.
+
+    ``computations`` holds at least the current (last) computation and ``approvals`` at least the
+    signatures on it: a repository need not load older ones, no rule reads them.
+    """
 
     identity: CaseIdentity
     opened_at: datetime
@@ -206,7 +210,8 @@ class Case:
         return self._append(self.state, target, actor, at, reason, note)
 
     def add_computation(self, computation: Computation) -> None:
-        expected = len(self.computations) + 1
+        # Repositories may load only the current computation: number from it, not from the list.
+        expected = self.computations[-1].version + 1 if self.computations else 1
         if computation.version != expected:
             raise ValueError(f"computation version {computation.version} given, {expected} expected")
         self.computations.append(computation)

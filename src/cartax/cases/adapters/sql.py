@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -68,33 +68,38 @@ def concurrency_errors() -> Iterator[None]:
         raise
 
 
+def _latest_version() -> Any:
+    """The number of a case's current computation (correlated on ``cases``)."""
+    versions = case_computations.alias("v")
+    return select(func.max(versions.c.version)).where(versions.c.case_id == cases.c.id).scalar_subquery()
+
+
+def _latest_computation(latest: Any) -> Any:
+    return (case_computations.c.case_id == cases.c.id) & (case_computations.c.version == latest)
+
+
 class SqlCaseRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._ids: dict[str, int] = {}
 
     def get(self, case_key: str) -> Case | None:
-        row = self.connection.execute(select(cases).where(cases.c.case_key == case_key)).first()
+        """The case with its current computation, its history and the signatures it awaits.
+
+        Two round trips (three while the case awaits approval): earlier computations and earlier
+        signatures stay in the tables, no use case needs them.
+        """
+        row = self.connection.execute(_CASE, {"case_key": case_key}).first()
         if row is None:
             return None
         self._ids[case_key] = row.id
-        computations = self.connection.execute(
-            select(case_computations).where(case_computations.c.case_id == row.id).order_by("version")
-        ).all()
-        history = self.connection.execute(
-            select(case_history).where(case_history.c.case_id == row.id).order_by("seq")
-        ).all()
-        approvals = self.connection.execute(
-            select(case_approvals).where(case_approvals.c.case_id == row.id).order_by("computation", "step")
-        ).all()
+        history = [_transition(r) for r in self.connection.execute(_HISTORY, {"case_id": row.id})]
+        approvals: list[Approval] = []
+        if history[-1].to_state in AWAITING_APPROVAL:
+            found = self.connection.execute(_SIGNATURES, {"case_id": row.id, "computation": row.version})
+            approvals = [_approval(r) for r in found]
         identity = CaseIdentity(row.case_key, row.owner_id, row.vehicle_id, row.tax_year, row.district)
-        return Case(
-            identity,
-            utc(row.opened_at),
-            [_computation(r) for r in computations],
-            [_transition(r) for r in history],
-            [_approval(r) for r in approvals],
-        )
+        return Case(identity, utc(row.opened_at), [_computation(row)], history, approvals)
 
     def add(self, case: Case) -> None:
         identity = case.identity
@@ -124,6 +129,23 @@ class SqlCaseRepository:
                 rows = [_history_row(case_id, t) for t in case.new_transitions]
                 self.connection.execute(insert(case_history), rows)
         case.new_computations, case.new_approvals, case.new_transitions = [], [], []
+
+
+_CASE = (
+    select(cases, *[column for column in case_computations.c if column.name != "case_id"])
+    .select_from(cases)
+    .join(case_computations, _latest_computation(_latest_version()))
+    .where(cases.c.case_key == bindparam("case_key"))
+)
+_HISTORY = (
+    select(case_history).where(case_history.c.case_id == bindparam("case_id")).order_by(case_history.c.seq)
+)
+_SIGNATURES = (
+    select(case_approvals)
+    .where(case_approvals.c.case_id == bindparam("case_id"))
+    .where(case_approvals.c.computation == bindparam("computation"))
+    .order_by(case_approvals.c.step)
+)
 
 
 class SqlIdempotencyStore:
@@ -180,19 +202,23 @@ class SqlCaseReader:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Built once: the hot read path only binds the key.
+        c, v, h = cases.c, case_computations.c, case_history.c
+        identity = [c.case_key, c.owner_id, c.vehicle_id, c.tax_year, c.district]
+        amounts = [v.version, v.rules_version, v.refund, v.interest, v.offset_amount, v.payable]
+        columns = [*identity, *amounts, h.seq, h.from_state, h.to_state, h.actor_kind, h.reason, h.at]
+        self._status = (
+            select(*columns)
+            .select_from(cases)
+            .join(case_computations, _latest_computation(_latest_version()))
+            .join(case_history, case_history.c.case_id == cases.c.id)
+            .where(cases.c.case_key == bindparam("case_key"))
+            .order_by(case_history.c.seq)
+        )
 
     def status(self, case_key: str) -> CaseStatus | None:
-        latest = _latest_version()
-        query = (
-            select(cases, case_computations, case_history)
-            .select_from(cases)
-            .join(case_computations, _latest_computation(latest))
-            .join(case_history, case_history.c.case_id == cases.c.id)
-            .where(cases.c.case_key == case_key)
-            .order_by(case_history.c.seq)
-        )  # fmt: skip
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(self._status, {"case_key": case_key}).all()
         if not rows:
             return None
         first, last = rows[0], rows[-1]
@@ -237,16 +263,6 @@ class SqlCaseReader:
             )
             for r in rows
         ]
-
-
-def _latest_version() -> Any:
-    """The number of a case's current computation (correlated on ``cases``)."""
-    versions = case_computations.alias("v")
-    return select(func.max(versions.c.version)).where(versions.c.case_id == cases.c.id).scalar_subquery()
-
-
-def _latest_computation(latest: Any) -> Any:
-    return (case_computations.c.case_id == cases.c.id) & (case_computations.c.version == latest)
 
 
 def _totals(row: Row[Any]) -> Totals:
