@@ -7,6 +7,7 @@ import typer
 from cartax.audit.cli import register as register_audit
 from cartax.bus.cli import register as register_events
 from cartax.detection.cli import register as register_detection
+from cartax.identity.cli import register as register_identity
 from cartax.infra.cli import register as register_db
 from cartax.registry.cli import register as register_registry
 from cartax.registry.synth.cli import register as register_synth
@@ -26,6 +27,7 @@ register_synth(app)
 register_web(app)
 register_db(app)
 register_audit(app)
+register_identity(app)
 register_events(app)
 register_registry(app)
 

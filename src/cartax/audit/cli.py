@@ -7,13 +7,15 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from cartax.audit.adapters.config import anchor_store, chain_keys
+from cartax.audit.adapters.config import anchor_store, chain_keys, pii_cipher
 from cartax.audit.adapters.sql import SqlAuditStore
 from cartax.audit.chain import ChainReport
 from cartax.audit.errors import AuditError
 from cartax.audit.log import take_anchor, verify
 from cartax.bootstrap import bootstrap
 from cartax.infra import make_engine
+from cartax.infra.crypto import VERSION, DecryptionError
+from cartax.infra.rotation import encrypted_columns, rotate_column
 
 
 def _report_lines(report: ChainReport) -> list[str]:
@@ -29,6 +31,40 @@ def _report_lines(report: ChainReport) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     _register_audit(app)
+    _register_keys(app)
+
+
+def _register_keys(app: typer.Typer) -> None:
+    keys = typer.Typer(
+        help="개인정보 암호화 키 (keys that encrypt personal data at rest).", no_args_is_help=True
+    )
+    app.add_typer(keys, name="keys")
+
+    @keys.command("rotate")
+    def rotate_command(
+        batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="rows per short transaction")] = 500,
+    ) -> None:
+        """Re-encrypt every encrypted column under CARTAX_PII_KEY, keeping CARTAX_PII_OLD_KEYS for reading.
+
+        Safe while the platform serves, idempotent, and resumable: run it again after an interruption.
+        Remove a retired key from CARTAX_PII_OLD_KEYS only after a run that rotated nothing more.
+        """
+        settings = bootstrap().settings
+        cipher = pii_cipher(settings)
+        prefix = f"{VERSION}.{cipher.key_id}."
+        engine = make_engine(settings.effective_database_url)
+        try:
+            for target in encrypted_columns():
+                report = rotate_column(engine, cipher, prefix, target, batch_size=batch_size)
+                typer.echo(
+                    f"{report.column}: {report.rotated:,}건 재암호화, {report.skipped:,}건 동시 변경 "
+                    f"(re-encrypted under key {cipher.key_id})"
+                )
+        except DecryptionError as error:
+            typer.echo(f"오류: {error}", err=True)
+            raise typer.Exit(2) from None
+        finally:
+            engine.dispose()
 
 
 def _register_audit(app: typer.Typer) -> None:
