@@ -43,7 +43,7 @@ def run(label: str, vehicles: int, nation: bool, fmt: str, workers: int) -> None
         size = sum(path.stat().st_size for path in summary.paths.values())
         rows = sum(summary.rows.values())
         print(
-            f"{label}: {vehicles:,} vehicles in {summary.districts} districts, {fmt}, {workers} worker(s): "
+            f"{label}: {vehicles:,} vehicles in {summary.districts} district(s), {fmt}, {workers} worker(s): "
             f"{wall:.1f} s wall, {cpu:.1f} s CPU, {vehicles / wall:,.0f} vehicles/s, "
             f"{rows:,} rows, {size / 2**20:,.0f} MiB"
         )
