@@ -93,9 +93,12 @@ def later_duplicates(values: pl.Series) -> pl.Series:
     return frame.get_column("index").is_in(later.implode())
 
 
-def whole_number(column: str, when: pl.Expr | None = None) -> Check:
-    # The cast catches digit strings too long for a 64-bit integer.
-    bad = ~pl.col(column).str.contains(_DIGITS) | pl.col(column).cast(pl.Int64, strict=False).is_null()
+def whole_number(column: str, schema: pl.Schema, when: pl.Expr | None = None) -> Check:
+    if schema[column].is_integer():
+        bad = pl.col(column) < 0  # a typed Parquet integer: only its sign can break "plain digits"
+    else:
+        # The cast catches digit strings too long for a 64-bit integer.
+        bad = ~pl.col(column).str.contains(_DIGITS) | pl.col(column).cast(pl.Int64, strict=False).is_null()
     return Check(
         INVALID_NUMBER,
         column,
@@ -113,17 +116,23 @@ def positive(column: str, when: pl.Expr | None = None) -> Check:
     )
 
 
-def real_date(column: str) -> Check:
-    bad = ~pl.col(column).str.contains(_ISO_DATE) | parsed_date(column).is_null()
-    return Check(
-        INVALID_DATE,
-        column,
-        f"{column} is not a real calendar date written YYYY-MM-DD",
-        present(column) & bad,
-    )
+def real_date(column: str, schema: pl.Schema) -> list[Check]:
+    if schema[column] == pl.Date:
+        return []  # a typed Parquet date is a real date
+    bad = ~pl.col(column).str.contains(_ISO_DATE) | parsed_date(column, schema).is_null()
+    return [
+        Check(
+            INVALID_DATE,
+            column,
+            f"{column} is not a real calendar date written YYYY-MM-DD",
+            present(column) & bad,
+        )
+    ]
 
 
-def parsed_date(column: str) -> pl.Expr:
+def parsed_date(column: str, schema: pl.Schema) -> pl.Expr:
+    if schema[column] == pl.Date:
+        return pl.col(column)
     return pl.col(column).str.to_date("%Y-%m-%d", strict=False)
 
 
@@ -136,13 +145,17 @@ def one_of(column: str, accepted: Sequence[str], when: pl.Expr | None = None) ->
     )
 
 
-def boolean(column: str) -> Check:
-    return Check(
-        INVALID_VALUE,
-        column,
-        f"{column} is not true or false (any letter case; empty means false)",
-        present(column) & ~pl.col(column).str.to_lowercase().is_in(["true", "false"]),
-    )
+def boolean(column: str, schema: pl.Schema) -> list[Check]:
+    if schema[column] == pl.Boolean:
+        return []
+    return [
+        Check(
+            INVALID_VALUE,
+            column,
+            f"{column} is not true or false (any letter case; empty means false)",
+            present(column) & ~pl.col(column).str.to_lowercase().is_in(["true", "false"]),
+        )
+    ]
 
 
 def district(column: str) -> Check:
@@ -162,41 +175,69 @@ class Known:
     rejected: pl.Series
 
 
+@dataclass(frozen=True)
+class References:
+    """The ids accepted in the vehicles and owners feeds, and which referring rows name none of them."""
+
+    vehicles: Known
+    owners: Known
+    unknown: dict[tuple[str, str], pl.Series]
+    """(feed, column) → true on the rows whose id is not accepted."""
+
+    def check(self, feed: str, column: str, when: pl.Expr | None = None) -> list[Check]:
+        kind = "vehicle" if column == "vehicle_id" else "owner"
+        known = self.vehicles if kind == "vehicle" else self.owners
+        return refers_to(column, kind, known, self.unknown[(feed, column)], when)
+
+
 def refers_to(
-    column: str, kind: str, frame: pl.DataFrame, known: Known, when: pl.Expr | None = None
+    column: str, kind: str, known: Known, unknown: pl.Series, when: pl.Expr | None = None
 ) -> list[Check]:
-    """A reference to a vehicle or owner must name a row of that feed that was accepted."""
+    """A reference to a vehicle or owner must name a row of that feed that was accepted.
+
+    ``unknown`` is :func:`unknown_references`'s mask for this column: true where the id is not accepted.
+    """
     code = UNKNOWN_VEHICLE if kind == "vehicle" else UNKNOWN_OWNER
     feed = f"{kind}s"
     noun = f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
-    guard = _guarded(column, when)
+    guard = _guarded(column, when) & pl.col(f"__unknown_{column}")
     return [
         Check(
             code,
             column,
             f"{column} refers to {noun} whose row was rejected in the {feed} feed",
             guard & pl.col(column).is_in(known.rejected.implode()),
+            unknown.alias(f"__unknown_{column}"),
         ),
-        Check(
-            code,
-            column,
-            f"{column} refers to {noun} that is not in the {feed} feed",
-            guard & pl.col(f"__unknown_{column}"),
-            not_among(frame.get_column(column), known.valid).alias(f"__unknown_{column}"),
-        ),
+        Check(code, column, f"{column} refers to {noun} that is not in the {feed} feed", guard),
     ]
 
 
-def not_among(values: pl.Series, valid: pl.Series) -> pl.Series:
-    """True on each row whose non-null value is not in ``valid`` (an anti-join: exact, one hash table)."""
-    refs = pl.DataFrame({"value": values}).with_row_index("index").filter(pl.col("value").is_not_null())
+def unknown_references(references: Sequence[pl.Series], valid: pl.Series) -> list[pl.Series]:
+    """For each column of ids, true on the rows whose (non-null) id is not in ``valid``.
+
+    All the columns referring to one feed are looked up in one anti-join, so the accepted ids are
+    hashed once however many feeds refer to them; the answer is exact.
+    """
+    refs = pl.concat(
+        [
+            pl.DataFrame({"value": values})
+            .with_row_index("index")
+            .with_columns(pl.lit(i, pl.UInt8).alias("source"))
+            for i, values in enumerate(references)
+        ]
+    ).filter(pl.col("value").is_not_null())
     missing = refs.lazy().join(pl.LazyFrame({"value": valid}), on="value", how="anti").collect()
-    return pl.int_range(0, values.len(), dtype=pl.UInt32, eager=True).is_in(
-        missing.get_column("index").implode()
-    )
+    masks = []
+    for i, values in enumerate(references):
+        rows = missing.filter(pl.col("source") == i).get_column("index")
+        masks.append(pl.int_range(0, values.len(), dtype=pl.UInt32, eager=True).is_in(rows.implode()))
+    return masks
 
 
-def as_bool(column: str) -> pl.Expr:
+def as_bool(column: str, schema: pl.Schema) -> pl.Expr:
+    if schema[column] == pl.Boolean:
+        return pl.col(column).fill_null(False)
     return pl.col(column).str.to_lowercase().eq("true").fill_null(False)
 
 

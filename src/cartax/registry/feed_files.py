@@ -70,12 +70,19 @@ FEED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_FEEDS = ("vehicles", "owners", "registrations", "payments")
 OPTIONAL_FEEDS = ("arrears", "exemptions")
+INTEGER_COLUMNS = frozenset(
+    {"displacement_cc", "load_kg", "manufactured_year", "tax_year", "car_tax", "edu_tax", "amount"}
+)
+DATE_COLUMNS = frozenset({"first_registered_on", "date", "paid_on", "effective_from", "decided_on"})
+BOOLEAN_COLUMNS = frozenset({"prepayment_passed_on", "via_grievance"})
 ROW = "row"
 """The column added to every feed: the file's line number (header = 1), or index + 2 for Parquet."""
 
 _CHUNK = 1 << 24
 # Parquet types that have one obvious text form; anything nested or binary is not a feed column.
 _SCALAR_TYPES = (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Date, pl.Null, pl.Decimal)
+# UInt64 may hold values beyond Int64: it takes the text path, where the range is checked.
+_EXACT_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
 
 
 @dataclass(frozen=True)
@@ -212,9 +219,25 @@ def _read_parquet(name: str, path: Path) -> pl.DataFrame:
                 "use text, whole numbers, dates or booleans",
             )
     columns = list(FEED_COLUMNS[name])
-    frame = pl.read_parquet(path, columns=columns).select(pl.all().cast(pl.String))
+    frame = pl.read_parquet(path, columns=columns).select(
+        _as_read(column, schema[column]) for column in columns
+    )
     rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True).alias(ROW)
     return _normalise(frame, {column: columns.index(column) for column in positions}, rows)
+
+
+def _as_read(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A Parquet column as validation reads it: typed where the contract's type matches, else its text.
+
+    A typed whole number, date or boolean needs no text round trip (it cannot be ``1,000`` or a 30th
+    of February); any other type — a float for money, a timestamp for a date — is read as its text and
+    rejected or accepted exactly as the same text in a CSV would be.
+    """
+    if column in INTEGER_COLUMNS and dtype in _EXACT_INTEGERS:
+        return pl.col(column).cast(pl.Int64)
+    if (column in DATE_COLUMNS and dtype == pl.Date) or (column in BOOLEAN_COLUMNS and dtype == pl.Boolean):
+        return pl.col(column)
+    return pl.col(column).cast(pl.String)
 
 
 def _positions(name: str, filename: str, header: Sequence[str]) -> dict[str, int]:
@@ -242,16 +265,21 @@ def _normalise(frame: pl.DataFrame, positions: dict[str, int], rows: pl.Series) 
     any type, so the checks reject it with the column's own reason.
     """
     source = frame.columns
-    empty = pl.col(source).is_null() | (pl.col(source).str.len_bytes() == 0)
+    text = {column for column, dtype in frame.schema.items() if dtype == pl.String}
+
+    def empty(column: str) -> pl.Expr:
+        cell = pl.col(column)
+        return cell.is_null() | (cell.str.len_bytes() == 0) if column in text else cell.is_null()
+
     cells = (
-        pl.when(pl.col(source[index]).str.len_bytes() > 0).then(pl.col(source[index])).alias(name)
+        pl.when(~empty(source[index])).then(pl.col(source[index])).alias(name)
         for name, index in positions.items()
     )
     # The line number travels under a private name: a file may well have an extra column called "row".
     return (
         frame.lazy()
         .with_columns(rows.alias("__line"))
-        .filter(~pl.all_horizontal(empty))
+        .filter(~pl.all_horizontal(empty(column) for column in source))
         .select(*cells, pl.col("__line").alias(ROW))
         .collect()
     )

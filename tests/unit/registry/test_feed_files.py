@@ -208,3 +208,28 @@ def test_csv_and_parquet_of_one_feed_is_ambiguous(tmp_path: Path) -> None:
 
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     assert refused(tmp_path / "nowhere").feed is None
+
+
+def test_typed_parquet_negative_whole_numbers_are_rejected(tmp_path: Path) -> None:
+    directory = make_feeds(tmp_path, vehicles=None)
+    pl.DataFrame(
+        {
+            "vehicle_id": ["V1", "V2"],
+            "plate": [None, None],
+            "category": ["passenger", "truck"],
+            "use": ["private", "business"],
+            "displacement_cc": pl.Series([1999, None], dtype=pl.Int32),
+            "van_class": [None, None],
+            "special_class": [None, None],
+            "load_kg": pl.Series([None, -1000], dtype=pl.Int32),
+            "first_registered_on": [dt.date(2025, 3, 10), dt.date(2020, 1, 1)],
+            "manufactured_year": pl.Series([None, 2020], dtype=pl.UInt64),
+        },
+        schema_overrides={"plate": pl.String, "van_class": pl.String, "special_class": pl.String},
+    ).write_parquet(directory / "vehicles.parquet")
+    feeds = read_feeds(directory)
+    assert [(r.row, r.reason_code, r.reason.split()[0]) for r in feeds.rejects] == [
+        (3, "invalid_number", "load_kg")
+    ]
+    row = feeds.vehicles.row(0, named=True)
+    assert (row["displacement_cc"], row["manufactured_year"]) == (1999, 2025)
