@@ -13,6 +13,7 @@ from sqlalchemy import MetaData
 
 TABLE_MODULES = (
     "cartax.infra.outbox",
+    "cartax.detection.adapters.tables",
     "cartax.cases.adapters.tables",
     "cartax.bus.adapters.tables",
     "cartax.identity.adapters.tables",
