@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from tqdm import tqdm
 
 from cartax.detection.cases import CaseBatch
 from cartax.detection.scalar import REFUND_SCHEMA
@@ -32,8 +33,12 @@ NO_DAY = np.datetime64("NaT", "D")
 def compute_vectorised(batch: CaseBatch, law: Law, decision_on: date) -> pl.DataFrame:
     """Refund lines of every case (``REFUND_SCHEMA``), computed column-wise per district."""
     frames = []
-    for (district,), cases in batch.cases.group_by(["district"], maintain_order=True):
-        frames.append(_district(batch, cases, law, str(district), decision_on))
+    districts = batch.cases.partition_by("district", maintain_order=True, as_dict=True)
+    # A bar only where someone watches (a terminal); batch logs stay clean.
+    with tqdm(total=batch.cases.height, unit=" cases", desc="환급 계산", disable=None, leave=False) as bar:
+        for (district,), cases in districts.items():
+            frames.append(_district(batch, cases, law, str(district), decision_on))
+            bar.update(cases.height)
     if not frames:
         return pl.DataFrame(schema=REFUND_SCHEMA)
     return pl.concat(frames).sort(["case", "seq"])
