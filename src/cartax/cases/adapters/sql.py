@@ -201,7 +201,10 @@ class SqlCaseReader:
     """Status and queue in one round trip each, straight from the tables."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        # One statement needs no transaction: on PostgreSQL autocommit saves the BEGIN/ROLLBACK round
+        # trip of every read (SQLite's engine manages its own transactions).
+        postgres = engine.dialect.name == "postgresql"
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
         # Built once: the hot read path only binds the key.
         c, v, h = cases.c, case_computations.c, case_history.c
         identity = [c.case_key, c.owner_id, c.vehicle_id, c.tax_year, c.district]

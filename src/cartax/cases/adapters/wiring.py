@@ -22,6 +22,8 @@ class Cases:
     service: CaseService
     reader: SqlCaseReader
     subscription: Subscription
+    consumer_attempts: int
+    """Deliveries of an event to the subscription before it is parked (give it to the bus)."""
 
 
 def build_cases(engine: Engine, settings: CasesSettings, clock: Callable[[], datetime]) -> Cases:
@@ -37,4 +39,4 @@ def build_cases(engine: Engine, settings: CasesSettings, clock: Callable[[], dat
         settings.objection_window,
         max_attempts=settings.command_attempts,
     )
-    return Cases(service, SqlCaseReader(engine), refund_events(service))
+    return Cases(service, SqlCaseReader(engine), refund_events(service), settings.consumer_attempts)
