@@ -30,6 +30,8 @@ def summary_lines(report: IngestReport, rejects: Path) -> Iterator[str]:
         yield "  ".join(
             v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(cells, widths, strict=True))
         )
+    if report.holdings:
+        yield f"보유 기간 {report.holdings:,}건을 등록 이력에서 다시 도출했습니다 (holdings derived again)."
     if report.rejected:
         yield f"거부된 행 {report.rejected:,}건은 {rejects} 에 있습니다 (feed,row,reason_code,reason)."
     if not report.inserted and not report.updated:

@@ -26,6 +26,7 @@ from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.events import FeedsIngested, RegistryCorrected
 from cartax.registry.feed_files import ROW
 from cartax.registry.feeds import Feeds
+from cartax.registry.holdings import derive_holdings
 
 PII = ("rrn", "phone", "email", "address", "refund_account")
 """Owners' columns stored only encrypted (as ``<column>_encrypted``)."""
@@ -48,6 +49,8 @@ class IngestReport:
     ingest_id: int
     counts: Mapping[str, FeedCounts]
     seconds: float
+    holdings: int = 0
+    """Holdings derived again, for the vehicles whose registration events were inserted or updated."""
 
     @property
     def inserted(self) -> int:
@@ -143,8 +146,7 @@ def ingest_feeds(feeds: Feeds, uow: RegistryUnitOfWork, cipher: PiiCipher) -> In
         counts = {
             "vehicles": loader.load(VEHICLES, feeds.vehicles.drop(ROW)),
             "owners": loader.owners(feeds.owners.drop(ROW)),
-            "registrations": loader.load(
-                REGISTRATIONS,
+            "registrations": loader.registrations(
                 feeds.registrations.rename({ROW: "file_row"}).with_columns(
                     pl.lit(loader.ingest_id).alias("ingest_id")
                 ),
@@ -154,7 +156,7 @@ def ingest_feeds(feeds: Feeds, uow: RegistryUnitOfWork, cipher: PiiCipher) -> In
             "exemptions": loader.load(EXEMPTIONS, feeds.exemptions.drop(ROW).unique(maintain_order=True)),
         }
         counts = {name: _with_read(counts[name], feeds, name) for name in FEED_ORDER}
-        report = IngestReport(loader.ingest_id, counts, time.perf_counter() - started)
+        report = IngestReport(loader.ingest_id, counts, time.perf_counter() - started, loader.holdings)
         if report.inserted or report.updated:
             uow.emit(
                 FeedsIngested(loader.ingest_id, report.inserted, report.updated, report.rejected, loader.now)
@@ -177,6 +179,7 @@ class _Loader:
         self.cipher = cipher
         self.now = uow.now()
         self.ingest_id = uow.store.start_ingest(self.now)
+        self.holdings = 0
 
     def load(self, entity: _Entity, incoming: pl.DataFrame) -> FeedCounts:
         existing = self.uow.store.load(
@@ -185,6 +188,28 @@ class _Loader:
         new, changed, unchanged = diff(incoming, existing, entity.key, entity.compared)
         self._write(entity, new, changed)
         return FeedCounts(inserted=new.height, updated=changed.height, unchanged=unchanged)
+
+    def registrations(self, incoming: pl.DataFrame) -> FeedCounts:
+        """Load the events, then derive again the holdings of every vehicle whose events changed."""
+        key_and_compared = REGISTRATIONS.key + REGISTRATIONS.compared
+        existing = self.uow.store.load(t.registrations, {c: incoming.schema[c] for c in key_and_compared})
+        new, changed, unchanged = diff(incoming, existing, REGISTRATIONS.key, REGISTRATIONS.compared)
+        self._write(REGISTRATIONS, new, changed)
+        moved_from = existing.join(changed.select("event_id"), on="event_id", how="semi")
+        affected = pl.concat([new["vehicle_id"], changed["vehicle_id"], moved_from["vehicle_id"]]).unique()
+        self._derive_holdings(affected.sort().to_list())
+        return FeedCounts(inserted=new.height, updated=changed.height, unchanged=unchanged)
+
+    def _derive_holdings(self, vehicle_ids: list[str]) -> None:
+        if not vehicle_ids:
+            return
+        events = self.uow.store.registrations_of(vehicle_ids)
+        # Same-day events apply in feed order: the load that wrote them, then their line in its file.
+        ordered = events.sort("vehicle_id", "date", "ingest_id", "file_row").with_row_index(ROW)
+        stamp = pl.lit(self.now, dtype=pl.Datetime("us", "UTC")).alias("derived_at")
+        derived = derive_holdings(ordered).with_columns(stamp)
+        self.uow.store.replace_holdings(vehicle_ids, derived)
+        self.holdings += derived.height
 
     def owners(self, incoming: pl.DataFrame) -> FeedCounts:
         fingerprints = [self.cipher.fingerprint(values) for values in incoming.select(PII).iter_rows()]

@@ -261,3 +261,43 @@ def test_a_failure_stores_nothing(db_engine: Engine, tmp_path: Path) -> None:
     assert all(not stored for stored in snapshot(db_engine).values())
     assert rows(db_engine, t.ingests) == []
     assert list_events(db_engine) == []
+
+
+def holdings(engine: Engine) -> set[tuple[Any, ...]]:
+    return {
+        (row["vehicle_id"], row["owner_id"], row["start_date"], row["end_event"], row["end_date"])
+        for row in rows(engine, t.holdings)
+    }
+
+
+def test_holdings_are_derived_from_the_stored_events(db_engine: Engine, tmp_path: Path) -> None:
+    report = ingest(db_engine, make_district(tmp_path))
+    assert report.holdings == 3
+    assert holdings(db_engine) == {
+        ("V1", "O1", date(2025, 3, 10), "transfer", date(2026, 7, 1)),
+        ("V1", "O2", date(2026, 7, 1), None, None),
+        ("V2", "C1", date(2024, 5, 2), "deregistration", date(2025, 3, 10)),
+    }
+    assert ingest(db_engine, make_district(tmp_path), LATER).holdings == 0
+
+
+def test_a_corrected_event_derives_that_vehicles_holdings_again(db_engine: Engine, tmp_path: Path) -> None:
+    ingest(db_engine, make_district(tmp_path))
+    later = make_district(
+        tmp_path / "later",
+        registrations=[
+            make_registration(),
+            make_registration(event_id="E2", event="transfer", date="2026-09-15", owner_id="O2"),
+        ],
+    )
+    report = ingest(db_engine, later, LATER)
+    assert report.holdings == 2
+    assert holdings(db_engine) == {
+        ("V1", "O1", date(2025, 3, 10), "transfer", date(2026, 9, 15)),
+        ("V1", "O2", date(2026, 9, 15), None, None),
+        ("V2", "C1", date(2024, 5, 2), "deregistration", date(2025, 3, 10)),
+    }
+    derived = {
+        row["vehicle_id"]: row["derived_at"].replace(tzinfo=UTC) for row in rows(db_engine, t.holdings)
+    }
+    assert (derived["V1"], derived["V2"]) == (LATER, FIRST)

@@ -9,18 +9,21 @@ connection, inside its transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 from psycopg import sql
-from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, update
 
 from cartax.registry.adapters import tables as t
 
 _SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S%.6f"
 _CHUNK = 100_000
+_IN_LIST = 1_000
+_SUBSET = 20_000
+"""Above this many keys, reading the whole table and filtering beats lists of ``IN`` queries."""
 
 
 class SqlRegistryStore:
@@ -45,13 +48,39 @@ class SqlRegistryStore:
         frame = pl.DataFrame([tuple(row) for row in rows], schema=raw, orient="row")
         return frame.with_columns(_typed(name, dtype) for name, dtype in schema.items() if raw[name] != dtype)
 
+    def registrations_of(self, vehicle_ids: Sequence[str]) -> pl.DataFrame:
+        """The stored events of these vehicles, with the load and line that order same-day events."""
+        schema = {
+            "vehicle_id": pl.String(),
+            "event": pl.String(),
+            "date": pl.Date(),
+            "owner_id": pl.String(),
+            "prepayment_passed_on": pl.Boolean(),
+            "ingest_id": pl.Int64(),
+            "file_row": pl.Int64(),
+        }
+        if len(vehicle_ids) > _SUBSET:
+            wanted = pl.Series(vehicle_ids, dtype=pl.String).implode()
+            return self.load(t.registrations, schema).filter(pl.col("vehicle_id").is_in(wanted))
+        columns = [t.registrations.c[name] for name in schema]
+        rows: list[tuple[Any, ...]] = []
+        for chunk in _chunks(vehicle_ids):
+            query = select(*columns).where(t.registrations.c.vehicle_id.in_(chunk))
+            rows.extend(tuple(row) for row in self._connection.execute(query))
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def replace_holdings(self, vehicle_ids: Sequence[str], holdings: pl.DataFrame) -> None:
+        """Drop the stored holdings of these vehicles and store ``holdings`` in their place."""
+        for chunk in _chunks(vehicle_ids):
+            self._connection.execute(delete(t.holdings).where(t.holdings.c.vehicle_id.in_(chunk)))
+        self.insert(t.holdings, holdings)
+
     def load_keys(
         self, table: Table, key: str, keys: Sequence[str], columns: Sequence[str]
     ) -> list[dict[str, Any]]:
         """The rows whose ``key`` is in ``keys`` (a few: the corrected ones)."""
         found: list[dict[str, Any]] = []
-        for start in range(0, len(keys), 1000):
-            chunk = list(keys[start : start + 1000])
+        for chunk in _chunks(keys):
             query = select(table.c[key], *(table.c[c] for c in columns)).where(table.c[key].in_(chunk))
             found.extend(dict(row._mapping) for row in self._connection.execute(query))
         return found
@@ -102,6 +131,11 @@ class SqlRegistryStore:
             for chunk in frame.iter_slices(_CHUNK):
                 # Polars writes null as an empty field and an empty string as "": COPY reads them so.
                 copy.write(chunk.write_csv(include_header=False))
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _IN_LIST):
+        yield list(values[start : start + _IN_LIST])
 
 
 def _sqlite_raw(dtype: pl.DataType) -> pl.DataType:

@@ -152,6 +152,23 @@ exemptions = Table(
 )
 Index("ix_registry_exemptions_vehicle", exemptions.c.vehicle_id)
 
+holdings = Table(
+    "registry_holdings",
+    metadata,
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("vehicle_id", String, ForeignKey("registry_vehicles.vehicle_id"), nullable=False),
+    Column("owner_id", String, ForeignKey("registry_owners.owner_id"), nullable=False),
+    Column("start_event", String(20), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_event", String(20), nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("prepayment_passed_on", Boolean, nullable=False),
+    Column("derived_at", DateTime(timezone=True), nullable=False),
+)
+"""Who held which vehicle from when to when, derived from the stored registration events (holdings.py)."""
+Index("ix_registry_holdings_vehicle", holdings.c.vehicle_id)
+Index("ix_registry_holdings_owner", holdings.c.owner_id)
+
 changes = Table(
     "registry_changes",
     metadata,
