@@ -2,17 +2,37 @@
 
 Importing any cartax module connects to nothing and reads no environment; ``bootstrap`` does, once,
 and tests pass ``**overrides`` to swap any part (a fixed clock, a fake provider, another database).
+:func:`connect` adds what needs the database (the contexts' services, sign-in, the audit chain, the
+embedded event relay) for the entry points that serve requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cartax.rules import Law, default_law
-from cartax.settings import Settings
+from cartax.settings import Environment, Settings
+
+if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `cartax calc` starts light
+    from sqlalchemy import Engine
+
+    from cartax.audit import AccessEntry
+    from cartax.bus import Relay
+    from cartax.cases.adapters.listing import SqlCaseLists
+    from cartax.cases.adapters.wiring import Cases
+    from cartax.detection.adapters.runs import RunView
+    from cartax.identity import IdentityRepositories
+    from cartax.identity.adapters.demo_provider import DemoOidcProvider
+    from cartax.identity.adapters.oidc import OidcClient
+    from cartax.identity.adapters.web import IdentityWeb
+
+DEMO_ISSUER_PATH = "/demo-oidc"
+DEMO_IDENTITIES = 5
+"""How many owners with cases the embedded demo provider offers to sign in as."""
 
 
 def system_clock() -> datetime:
@@ -36,3 +56,140 @@ def bootstrap(settings: Settings | None = None, **overrides: Any) -> Platform:
     """Build the platform; any field of :class:`Platform` may be overridden by keyword."""
     platform = Platform(settings=settings or Settings(), law=default_law())
     return replace(platform, **overrides) if overrides else platform
+
+
+IdentityTransactions = Callable[[], AbstractContextManager["IdentityRepositories"]]
+
+
+@dataclass(frozen=True)
+class Services:
+    """The platform on its database: what the web edge and the workers call. Close it when done."""
+
+    engine: Engine
+    cases: Cases
+    case_lists: SqlCaseLists
+    identity: IdentityWeb
+    identity_transaction: IdentityTransactions
+    audit: Callable[[AccessEntry], None]
+    """Append an access record to the audit chain, in its own transaction."""
+    detection_runs: Callable[[int], list[RunView]]
+    relay: Relay | None
+    """The embedded outbox → in-process consumers relay; None in services mode (NATS)."""
+    demo_provider: DemoOidcProvider | None
+
+    @property
+    def embedded(self) -> bool:
+        return self.relay is not None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def connect(platform: Platform) -> Services:
+    """Open the database (migrated to the head in the embedded mode) and build the services on it."""
+    from cartax.audit import record_access
+    from cartax.audit.adapters.config import chain_keys
+    from cartax.audit.adapters.sql import SqlAuditStore
+    from cartax.bus import InProcessBus, Relay
+    from cartax.cases import CasesSettings
+    from cartax.cases.adapters.listing import SqlCaseLists
+    from cartax.cases.adapters.wiring import build_cases
+    from cartax.detection.adapters.runs import list_runs
+    from cartax.identity.adapters.config import (
+        citizen_session_limits,
+        officer_session_limits,
+        pii_cipher,
+        sign_in_deps,
+    )
+    from cartax.identity.adapters.sql import SqlIdentity
+    from cartax.identity.adapters.web import IdentityWeb, WebIdentityConfig
+    from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
+
+    settings, clock = platform.settings, platform.clock
+    embedded = settings.event_bus == "inprocess"
+    url = settings.effective_database_url
+    if embedded:
+        upgrade(url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    cases_settings = CasesSettings()
+    cases = build_cases(engine, cases_settings, clock)
+    lists = SqlCaseLists(engine)
+    cipher = pii_cipher(settings)
+    keys = chain_keys(settings)
+
+    @contextmanager
+    def identity_transaction() -> Iterator[IdentityRepositories]:
+        with SqlUnitOfWork(sessions, clock) as uow:
+            yield SqlIdentity(uow.session, cipher)
+            uow.commit()
+
+    def audit(entry: AccessEntry) -> None:
+        with SqlUnitOfWork(sessions, clock) as uow:
+            record_access(SqlAuditStore(uow.session), keys, entry)
+            uow.commit()
+
+    oidc, provider = _citizen_sign_in(settings, clock, lists)
+    config = WebIdentityConfig(
+        settings.session_secret.get_secret_value(),
+        officer_session_limits(settings),
+        citizen_session_limits(settings),
+        sign_in_deps(settings),
+        citizen_home="/",
+        officer_home="/",
+    )
+    identity = IdentityWeb(config, repos=identity_transaction, clock=clock, oidc=oidc)
+    relay = None
+    if embedded:
+        bus = InProcessBus(engine, [cases.subscription], clock, cases_settings.consumer_attempts)
+        relay = Relay(engine, bus, clock)
+    return Services(
+        engine, cases, lists, identity, identity_transaction, audit,
+        lambda limit: list_runs(engine, limit), relay, provider,
+    )  # fmt: skip
+
+
+def _citizen_sign_in(
+    settings: Settings, clock: Callable[[], datetime], lists: SqlCaseLists
+) -> tuple[OidcClient | None, DemoOidcProvider | None]:
+    """The OpenID client for citizens: the configured provider, or (outside production, with cases to
+    show) the built-in demo provider, reached in-process."""
+    import httpx2
+
+    from cartax.identity.adapters.demo_provider import DemoIdentity, DemoOidcProvider
+    from cartax.identity.adapters.oidc import OidcClient, OidcConfig
+
+    base = settings.effective_public_url
+    redirect = f"{base}/login/callback"
+    client_id = settings.oidc_client_id
+    if settings.oidc_issuer:
+        secret = settings.oidc_client_secret.get_secret_value() or None
+        config = OidcConfig(settings.oidc_issuer, client_id, redirect, secret)
+        return OidcClient(config, clock=clock), None
+    owners = lists.owners(DEMO_IDENTITIES) if settings.environment is not Environment.PRODUCTION else []
+    if not owners:
+        return None, None
+    identities = [DemoIdentity(owner, f"시연 시민 {n} ({owner})") for n, owner in enumerate(owners, 1)]
+    provider = DemoOidcProvider(
+        settings,
+        issuer=base + DEMO_ISSUER_PATH,
+        identities=identities,
+        clients={client_id: [redirect]},
+        clock=clock,
+    )
+    # The client reaches the provider's routes in-process: the demo needs no network, not even loopback.
+    transport = httpx2.ASGITransport(app=provider.router())
+    client = OidcClient(OidcConfig(provider.issuer, client_id, redirect), clock=clock, transport=transport)
+    return client, provider
+
+
+def relay_pending(platform: Platform) -> int:
+    """Embedded mode: deliver every event waiting in the outbox (detected refunds become cases).
+
+    Returns how many were delivered; 0 in services mode, where the NATS relay does this.
+    """
+    services = connect(platform)
+    try:
+        return services.relay.drain() if services.relay is not None else 0
+    finally:
+        services.close()

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = ""
+    """The address people reach the platform at (``https://…``, no trailing path); empty means
+    ``http://<host>:<port>``. The OpenID redirect and the demo provider's issuer are built from it."""
     # Officer sign-in and sessions, citizen sessions (docs/security.md).
     officer_lockout_threshold: int = Field(default=5, ge=1, le=100)
     """Failed sign-ins within the window that lock an officer's account until an administrator unlocks it."""
@@ -73,6 +76,10 @@ class Settings(BaseSettings):
                         "the development default is refused"
                     )
         return self
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

@@ -170,7 +170,8 @@ def test_the_page_in_english(client: TestClient) -> None:
     page = Page(response.text)
     assert page.all("html")[0]["lang"] == "en"
     assert page.title.startswith("Car tax and refund calculator")
-    assert "cartax_lang=en" in response.headers["set-cookie"]
+    assert "__Host-cartax-lang=en" in response.headers["set-cookie"]
+    assert "secure" in response.headers["set-cookie"].lower()
     assert "httponly" in response.headers["set-cookie"].lower()
     computed = _submit(client, **EXAMPLE, lang="en")
     assert "KRW 250,970" in computed.text

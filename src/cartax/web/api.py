@@ -1,4 +1,4 @@
-"""The HTTP API, version 1: liveness, readiness and the calculation contract (contracts.md §1)."""
+"""The HTTP API, version 1: liveness, readiness, metrics and the calculation contract (contracts.md §1)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from cartax import __version__
 from cartax.bootstrap import Platform
+from cartax.infra import current_revision, head_revision
 from cartax.rules import RequestError, evaluate
 from cartax.web import schemas
+from cartax.web.metrics import HttpMetrics
 from cartax.web.problems import PROBLEM_JSON, ProblemError
 
 MAX_BODY_BYTES = 256 * 1024
@@ -31,6 +33,21 @@ def rules_loaded(platform: Platform) -> tuple[bool, str]:
 READINESS_CHECKS: dict[str, ReadinessCheck] = {"rules": rules_loaded}
 
 
+def database_ready(url: str) -> ReadinessCheck:
+    """The database answers and is migrated to the head this code expects."""
+
+    def check(_: Platform) -> tuple[bool, str]:
+        current, head = current_revision(url), head_revision()
+        if current != head:
+            return (
+                False,
+                f"database at migration {current or 'none'}, expected {head}; run `cartax db upgrade`",
+            )
+        return True, f"database answers, at migration {current}"
+
+    return check
+
+
 def _problem_doc(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -38,9 +55,10 @@ def _problem_doc(description: str) -> dict[str, Any]:
     }
 
 
-def api_router(platform: Platform, checks: dict[str, ReadinessCheck] | None = None) -> APIRouter:
+def api_router(
+    platform: Platform, readiness: dict[str, ReadinessCheck], metrics: HttpMetrics | None = None
+) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["api"])
-    readiness = checks if checks is not None else READINESS_CHECKS
 
     @router.get("/health", response_model=schemas.Health, summary="Liveness: the process answers")
     def health() -> dict[str, str]:
@@ -49,7 +67,7 @@ def api_router(platform: Platform, checks: dict[str, ReadinessCheck] | None = No
     @router.get(
         "/ready",
         response_model=schemas.Readiness,
-        summary="Readiness: the rules are loaded (and, later, the database answers)",
+        summary="Readiness: the rules are loaded and the database answers, migrated",
         responses={503: {"model": schemas.Readiness, "description": "A dependency is not ready."}},
     )
     def ready() -> JSONResponse:
@@ -57,6 +75,9 @@ def api_router(platform: Platform, checks: dict[str, ReadinessCheck] | None = No
         ok = all(result["ok"] for result in results.values())
         body = {"status": "ready" if ok else "not_ready", "checks": results}
         return JSONResponse(body, status_code=200 if ok else 503)
+
+    if metrics is not None:
+        _metrics_route(router, metrics)
 
     @router.post(
         "/calc",
@@ -80,6 +101,17 @@ def api_router(platform: Platform, checks: dict[str, ReadinessCheck] | None = No
         return JSONResponse(response, status_code=422 if "error" in response else 200)
 
     return router
+
+
+def _metrics_route(router: APIRouter, metrics: HttpMetrics) -> None:
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics: requests and latency by route template",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=metrics.content_type)
 
 
 def evaluate_body(body: bytes, platform: Platform) -> dict[str, Any]:

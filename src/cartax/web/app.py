@@ -1,13 +1,17 @@
 """The web application, built from a platform: ``create_app(bootstrap(settings))``.
 
-Nothing happens at import time; ``create_app`` reads no environment and connects to nothing beyond what
-the platform already holds.
+Nothing happens at import time; ``create_app`` reads no environment. It opens the platform's database
+through :func:`cartax.bootstrap.connect` (unless given ``services``), mounts sign-in, the API and the
+pages, and in the embedded mode relays the outbox to the in-process consumers while it serves.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import jinja2
@@ -16,22 +20,45 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from cartax import __version__
-from cartax.bootstrap import Platform
-from cartax.web.api import ReadinessCheck, api_router
+from cartax.bootstrap import DEMO_ISSUER_PATH, Platform, Services, connect
+from cartax.web.access_log import AccessLog
+from cartax.web.api import READINESS_CHECKS, ReadinessCheck, api_router, database_ready
+from cartax.web.auth import Auth
+from cartax.web.cases_api import CaseDeps, cases_router
+from cartax.web.csrf import CsrfMiddleware
+from cartax.web.metrics import HttpMetrics, MetricsMiddleware
 from cartax.web.openapi import install_openapi
 from cartax.web.pages import Pages, pages_router
 from cartax.web.problems import install_problem_handlers
+from cartax.web.ratelimit import RateLimitMiddleware, RateLimits, TokenBuckets
 from cartax.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
 DESCRIPTION = (
-    "cartax computes automobile tax (자동차세) and its refunds under Korean law. "
-    "`POST /api/v1/calc` serves the calculation contract of `cartax calc`."
+    "cartax pays automobile-tax (자동차세) refunds under Korean law. Citizens follow and answer their "
+    "own refund cases, officers work their districts' cases, and `POST /api/v1/calc` serves the "
+    "calculation contract of `cartax calc`. Errors are `application/problem+json` with a stable `code`; "
+    "commands take an `Idempotency-Key`. See docs/api.md."
 )
+RELAY_STOP_SECONDS = 10
 
 
-def create_app(platform: Platform, readiness: dict[str, ReadinessCheck] | None = None) -> FastAPI:
-    """The HTTP API under ``/api/v1``, the pages, and the static files, for ``platform``."""
+def create_app(
+    platform: Platform,
+    readiness: dict[str, ReadinessCheck] | None = None,
+    *,
+    services: Services | None = None,
+    rate_limits: RateLimits | None = None,
+    rate_clock: Callable[[], float] | None = None,
+    relay_in_background: bool = True,
+) -> FastAPI:
+    """The HTTP API under ``/api/v1``, sign-in, the pages and the static files, for ``platform``.
+
+    ``services`` given by the caller stay the caller's to close; otherwise the app opens and closes them.
+    """
+    owned = services is None
+    services = services or connect(platform)
+    metrics = HttpMetrics()
     app = FastAPI(
         title="cartax",
         version=__version__,
@@ -39,16 +66,70 @@ def create_app(platform: Platform, readiness: dict[str, ReadinessCheck] | None =
         openapi_url="/openapi.json",
         docs_url=None,  # the interactive docs load scripts from a CDN, which the CSP rightly refuses
         redoc_url=None,
+        lifespan=_lifespan(services, owned, relay_in_background),
     )
     krds = _mount_static(app, platform)
     pages = Pages(platform, _templates(), krds)
-    app.include_router(api_router(platform, readiness))
+    checks = readiness if readiness is not None else _default_checks(services)
+    auth = Auth(services.identity.current_principal)
+    deps = CaseDeps(
+        services.cases.reader,
+        services.cases.service,
+        services.case_lists,
+        services.detection_runs,
+        AccessLog(services.audit, platform.clock),
+    )
+    app.include_router(api_router(platform, checks, metrics))
+    app.include_router(cases_router(deps, auth))
+    app.include_router(services.identity.router())
+    if services.demo_provider is not None:
+        app.include_router(services.demo_provider.router())
     app.include_router(pages_router(pages))
     install_problem_handlers(app, pages.error_page)
     install_openapi(app)
-    app.add_middleware(SecurityHeadersMiddleware)
+    _add_middleware(app, metrics, rate_limits or RateLimits(), rate_clock)
     app.state.platform = platform
+    app.state.services = services
     return app
+
+
+def _default_checks(services: Services) -> dict[str, ReadinessCheck]:
+    url = services.engine.url.render_as_string(hide_password=False)
+    return {**READINESS_CHECKS, "database": database_ready(url)}
+
+
+def _add_middleware(
+    app: FastAPI, metrics: HttpMetrics, limits: RateLimits, clock: Callable[[], float] | None
+) -> None:
+    # Added innermost first: security headers wrap everything, metrics see every answer (429s too).
+    app.add_middleware(CsrfMiddleware, exempt=("/api/", "/static/", DEMO_ISSUER_PATH + "/"))
+    buckets = TokenBuckets(limits, clock) if clock else TokenBuckets(limits)
+    app.add_middleware(RateLimitMiddleware, buckets=buckets)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+
+def _lifespan(services: Services, owned: bool, relay_in_background: bool) -> Callable[[FastAPI], Any]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        if services.relay is not None and relay_in_background:
+            # Detected refunds become cases, and later events reach their consumers, while we serve.
+            worker = threading.Thread(
+                target=services.relay.run, args=(stop,), name="outbox-relay", daemon=True
+            )
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                worker.join(RELAY_STOP_SECONDS)
+            if owned:
+                services.close()
+
+    return lifespan
 
 
 def _templates() -> Jinja2Templates:

@@ -49,6 +49,11 @@ def register(app: typer.Typer) -> None:
             from cartax.demo import prepare_demo
 
             prepare_demo(platform, typer.echo)
+            from cartax.bootstrap import relay_pending
+
+            opened = relay_pending(platform)
+            if opened:
+                typer.echo(f"사건 등록: 이벤트 {opened:,}건 처리 (detected refunds opened as cases)")
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(
             f"cartax {settings.environment.value}: http://{bind_host}:{bind_port} "

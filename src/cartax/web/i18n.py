@@ -14,7 +14,7 @@ from typing import Any
 from cartax.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, load_catalogue
 from cartax.rules.explain import catalogue as rules_catalogue
 
-LANG_COOKIE = "cartax_lang"
+LANG_COOKIE = "__Host-cartax-lang"
 
 
 @lru_cache(maxsize=1)

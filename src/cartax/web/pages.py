@@ -44,7 +44,14 @@ class Pages:
         )
 
     def render(self, request: Request, name: str, lang: str, status: int = 200, **context: Any) -> Response:
-        context = {"t": Translator(lang), "lang": lang, "krds": self.krds, "problems": (), **context}
+        context = {
+            "t": Translator(lang),
+            "lang": lang,
+            "krds": self.krds,
+            "problems": (),
+            "csrf_token": getattr(request.state, "csrf_token", ""),
+            **context,
+        }
         context.setdefault("rules_version", self.platform.law.version)
         response = self.templates.TemplateResponse(request, name, context, status_code=status)
         if request.query_params.get("lang") == lang:
@@ -54,7 +61,7 @@ class Pages:
                 max_age=ONE_YEAR,
                 httponly=True,
                 samesite="lax",
-                secure=request.url.scheme == "https",
+                secure=True,  # a __Host- cookie must be Secure; browsers accept it on http://localhost too
             )
         apply_security_headers(response.headers, request.url.path)
         return response

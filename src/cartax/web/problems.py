@@ -15,6 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from cartax.cases import (
+    CaseConflictError,
+    CaseForbiddenError,
+    CaseNotFoundError,
+    CasesError,
+    InvalidCaseCommandError,
+)
 from cartax.web.security import apply_security_headers
 
 PROBLEM_JSON = "application/problem+json"
@@ -25,6 +32,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
@@ -38,6 +46,17 @@ DETAILS = {
     500: "The server failed to answer; nothing was changed. Try again later, and report it if it persists.",
 }
 HtmlRenderer = Callable[[Request, int], Response | None]
+# The cases context's families (cartax.cases.errors) and how HTTP says them; the error's own ``code``
+# (e.g. ``same_officer``, ``idempotency_key_reused``) is the problem's code.
+CASES_STATUS: tuple[tuple[type[CasesError], int], ...] = (
+    (CaseNotFoundError, 404),
+    (CaseForbiddenError, 403),
+    (CaseConflictError, 409),
+    (InvalidCaseCommandError, 422),
+)
+RETRY_AFTER_SECONDS = "1"
+# Request validation errors on these headers have their own codes, so clients can tell them apart.
+HEADER_CODES = {"idempotency-key": ("idempotency_key_required", "invalid_key")}
 
 
 class ProblemError(Exception):
@@ -68,6 +87,14 @@ def problem_response(
     return response
 
 
+def language(request: Request) -> str:
+    """English for a client that asks for it first, Korean otherwise.
+
+    Problems are read by people through the screens, so the details follow the reader's language.
+    """
+    return "en" if request.headers.get("accept-language", "").lower().startswith("en") else "ko"
+
+
 def install_problem_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> None:
     """Map every error to a problem (or, for a browser on a page path, to a page from ``html``)."""
 
@@ -84,12 +111,24 @@ def install_problem_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> 
         code = CODES.get(exc.status_code, "http_error")
         return problem_response(request, exc.status_code, code, detail, dict(exc.headers or {}))
 
+    @app.exception_handler(CasesError)
+    async def on_cases(request: Request, exc: CasesError) -> Response:
+        status = next((code for family, code in CASES_STATUS if isinstance(exc, family)), 422)
+        headers = {"Retry-After": RETRY_AFTER_SECONDS} if exc.retryable else None
+        return problem_response(request, status, exc.code, exc.render(language(request)), headers)
+
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         first = errors[0] if errors else {}
-        where = ".".join(str(part) for part in first.get("loc", ()))
+        loc = tuple(str(part) for part in first.get("loc", ()))
+        where = ".".join(loc)
         detail = f"{where}: {first.get('msg', 'invalid')}" if where else "the request is not valid"
+        if len(loc) == 2 and loc[0] == "header" and loc[1].lower() in HEADER_CODES:
+            missing, invalid = HEADER_CODES[loc[1].lower()]
+            code = missing if first.get("type") == "missing" else invalid
+            status = 400 if code == missing else 422
+            return problem_response(request, status, code, f"{detail} (1–128 of A–Z a–z 0–9 . _ : -)")
         return problem_response(request, 422, "invalid_request", detail)
 
     @app.exception_handler(Exception)
