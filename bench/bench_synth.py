@@ -27,9 +27,10 @@ from cartax.registry.synth import (
 )
 
 
-def _cpu_seconds() -> float:
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds of this (the writing) process and of its finished worker processes."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def run(label: str, vehicles: int, nation: bool, fmt: str, workers: int) -> None:
@@ -37,14 +38,16 @@ def run(label: str, vehicles: int, nation: bool, fmt: str, workers: int) -> None
     try:
         districts = select_districts(None, nation_by_default=nation)
         options = SynthOptions(out, districts, vehicles, 2026, 0, fmt, workers)
-        cpu, start = _cpu_seconds(), time.perf_counter()
+        (own, workers_cpu), start = _cpu_seconds(), time.perf_counter()
         summary: SynthSummary = synthesize(options)
-        wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+        wall = time.perf_counter() - start
+        own, workers_cpu = _cpu_seconds()[0] - own, _cpu_seconds()[1] - workers_cpu
         size = sum(path.stat().st_size for path in summary.paths.values())
         rows = sum(summary.rows.values())
         print(
             f"{label}: {vehicles:,} vehicles in {summary.districts} district(s), {fmt}, {workers} worker(s): "
-            f"{wall:.1f} s wall, {cpu:.1f} s CPU, {vehicles / wall:,.0f} vehicles/s, "
+            f"{wall:.1f} s wall, {own + workers_cpu:.1f} s CPU ({own:.1f} s in the writing process), "
+            f"{vehicles / wall:,.0f} vehicles/s, "
             f"{rows:,} rows, {size / 2**20:,.0f} MiB"
         )
         print("   rows: " + ", ".join(f"{feed} {count:,}" for feed, count in summary.rows.items()))
