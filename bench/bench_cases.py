@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -27,9 +28,10 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from cartax.cases import AcceptRefund, Actor, CasesSettings, MarkNotified, OpenCase, case_status
 from cartax.cases.adapters.wiring import Cases, build_cases
@@ -79,11 +81,30 @@ def run_threads(work: Callable[[], None], threads: int, seconds: float) -> list[
     return [value for slot in latencies for value in slot]
 
 
-def child(job: tuple[str, str, list[str], int, float]) -> tuple[list[float], float]:
-    """One load process: its own engine and pool, ``threads`` threads; latencies and CPU seconds."""
+def backend_pids(engine: Engine, count: int) -> list[int]:
+    """The server processes behind the pool's ``count`` connections (all opened now, kept by the pool)."""
+    connections = [engine.connect() for _ in range(count)]
+    pids = [int(c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()) for c in connections]
+    for connection in connections:
+        connection.close()
+    return pids
+
+
+def server_cpu(pids: list[int]) -> float:
+    """CPU seconds the PostgreSQL backends ``pids`` have used (same machine: read from /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def child(job: tuple[str, str, list[str], int, float]) -> tuple[list[float], float, float]:
+    """One load process: its own engine and pool, ``threads`` threads; latencies, client and server CPU."""
     url, mode, keys, threads, seconds = job
     engine = make_engine(url, pool_size=threads, max_overflow=0)
     cases = build_cases(engine, CasesSettings(), lambda: NOW)
+    pids = backend_pids(engine, threads)
     rng, pending, lock = random.Random(len(keys)), iter(keys), threading.Lock()
 
     def read() -> None:
@@ -94,11 +115,11 @@ def child(job: tuple[str, str, list[str], int, float]) -> tuple[list[float], flo
             key = next(pending)
         cases.service.execute(AcceptRefund(key), Actor.citizen(f"o-{key}"), f"accept-{key}")
 
-    cpu = time.process_time()
+    cpu, server = time.process_time(), server_cpu(pids)
     latencies = run_threads(read if mode == "read" else accept, threads, seconds)
-    cpu = time.process_time() - cpu
+    cpu, server = time.process_time() - cpu, server_cpu(pids) - server
     engine.dispose()
-    return latencies, cpu
+    return latencies, cpu, server
 
 
 def measure(label: str, url: str, mode: str, keys: list[str], args: argparse.Namespace) -> None:
@@ -106,13 +127,16 @@ def measure(label: str, url: str, mode: str, keys: list[str], args: argparse.Nam
     jobs = [(url, mode, keys[n :: args.processes], args.threads, args.seconds) for n in range(args.processes)]
     with multiprocessing.get_context("spawn").Pool(args.processes) as pool:
         results = pool.map(child, jobs)
-    every = sorted(value for latencies, _ in results for value in latencies)
-    cpu_ms = sum(cpu for _, cpu in results) / len(every) * 1000
+    every = sorted(value for latencies, _, _ in results for value in latencies)
+    client_ms = sum(cpu for _, cpu, _ in results) / len(every) * 1000
+    server_ms = sum(server for _, _, server in results) / len(every) * 1000
     q = statistics.quantiles(every, n=100)
     print(
         f"{label}: {len(every):,} in {args.seconds:.0f} s = {len(every) / args.seconds:,.0f}/s "
         f"({args.processes} processes x {args.threads} threads); p50 {q[49] * 1000:.1f} ms, "
-        f"p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms; client CPU {cpu_ms:.2f} ms/op"
+        f"p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms\n"
+        f"   CPU per operation: client {client_ms:.2f} ms + PostgreSQL {server_ms:.2f} ms "
+        f"-> 2 idle cores would carry about {2000 / (client_ms + server_ms):,.0f}/s"
     )
 
 
@@ -151,7 +175,7 @@ def main(argv: list[str]) -> int:
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         upgrade(url)
-        engine = make_engine(url, pool_size=args.threads, max_overflow=200, pool_timeout=120)
+        engine = make_engine(url, pool_size=args.threads, max_overflow=24, pool_timeout=120)
         cases = build_cases(engine, CasesSettings(), lambda: NOW)
         started = time.perf_counter()
         keys = seed(cases, args.cases, args.threads)
