@@ -46,10 +46,27 @@ def add_years_clamped(days: Int64, years: int) -> Int64:
     """The same calendar day ``years`` later, 29 February becoming 28 February (as
     :func:`cartax.core.dates.add_years_clamped`).
 
+    The days of a batch span a few years at most, so each distinct day is converted once and the
+    rows look their answer up.
+
     >>> d = np.array(["2024-02-29", "2024-03-01"], "datetime64[D]")
     >>> dates(add_years_clamped(numbers(d), 5)).astype(str).tolist()
     ['2029-02-28', '2029-03-01']
     """
+    if not len(days):
+        return days.copy()
+    low, high = int(days.min()), int(days.max())
+    if high - low > LOOK_UP_SPAN:
+        return _add_years(days, years)
+    table = _add_years(np.arange(low, high + 1, dtype=np.int64), years)
+    result: Int64 = table[days - low]
+    return result
+
+
+LOOK_UP_SPAN = 1 << 16
+
+
+def _add_years(days: Int64, years: int) -> Int64:
     day = days.view(DAY)
     month = day.astype("datetime64[M]")
     offset = (day - month.astype(DAY)).astype(np.int64)

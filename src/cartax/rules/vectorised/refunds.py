@@ -182,56 +182,89 @@ def _duplicates(case: npt.NDArray[np.intp], span: Codes) -> Flags:
     return duplicate
 
 
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """Per payment: ℓ(S) = base × numerator / (400 × denominator) where prorated (numerator 0 under
+    the 2,000원 minimum), Σq = base × reduced / 200, and whether S is whole (ℓ = Σq)."""
+
+    whole: Flags
+    base: Int64
+    reduced: Int64
+    numerator: Int64
+    denominator: Int64
+
+
 def _liabilities(
     law: YearLaw, assessment: AssessmentColumns, held: HeldColumns, rows: _Rows, discounted: Flags
 ) -> tuple[Int64, Int64]:
-    """liability_car/edu of each payment (rules.md §6.2), exactly.
+    """liability_car/edu of each payment (rules.md §6.2), exactly: from ℓ(S) itself (bills, or the
+    ``gross`` basis), or as the paid amounts times ℓ(S)/Σq (discounted payments, ``paid`` basis)."""
+    share = _share(law, assessment, held, rows)
+    n = len(rows.case)
+    car, edu = np.empty(n, np.int64), np.empty(n, np.int64)
+    by_paid = discounted if law.prepaid_refund_basis == "paid" else np.zeros(n, np.bool_)
+    for subset, compute in ((np.flatnonzero(~by_paid), _from_gross), (np.flatnonzero(by_paid), _from_paid)):
+        if subset.size:
+            car[subset], edu[subset] = compute(law, assessment, share, rows, subset)
+    return car, edu
 
-    With f_k = 100 − r_k, ℓ(S) = A × Σ u_k / (400 E_k), where u_k = f_k × w_k and E_k = D_k on the
-    half-year basis, u_k = 200 × w_k and E_k = Yd on the annual basis (w_k in half-days). Over one
-    or two half-years ℓ = A × N / (400 × E₁E₂) with N = u₁E₂ + u₂E₁ < 2 × 73,600 × 366 < 2**26.
-    Under the ``paid`` basis the share ℓ/Σq = N / (2 × R × E₁E₂) with R = Σ f_k: A cancels, so
-    paid × N stays below 2**63 for any payment up to 10**11 원 (checked below all the same).
-    """
+
+def _share(law: YearLaw, assessment: AssessmentColumns, held: HeldColumns, rows: _Rows) -> _Share:
+    """ℓ(S) exactly. With f_k = 100 − r_k: ℓ = A × Σ u_k / (400 E_k), where u_k = f_k × w_k and E_k = D_k
+    on the half-year basis, u_k = 200 × w_k and E_k = Yd on the annual basis (w_k in half-days). Over
+    one or two half-years ℓ = A × N / (400 × E₁E₂) with N = u₁E₂ + u₂E₁ < 2 × 73,600 × 366 < 2**26."""
     days = calendar(law)
     case = rows.case
     base = assessment.base.astype(np.int64)[case]
     basis = assessment.half_year_basis()
-    factors = (
-        100 - assessment.reduction_pct_h1.astype(np.int64),
-        100 - assessment.reduction_pct_h2.astype(np.int64),
-    )
+    reductions = (assessment.reduction_pct_h1, assessment.reduction_pct_h2)
     whole = np.ones(len(case), np.bool_)
-    reduced_sum = np.zeros(len(case), np.int64)
+    reduced = np.zeros(len(case), np.int64)
     u: list[Int64] = []
     e: list[Int64] = []
     for half in (0, 1):
         inside = rows.in_half[half]
         held_days, exempt = held.held[half][case], held.exempt[half][case]
         whole &= ~inside | ((held_days == days.half_days[half]) & (exempt == 0))
-        factor = factors[half][case]
-        reduced_sum += np.where(inside, factor, 0)
+        factor = 100 - reductions[half][case].astype(np.int64)
+        reduced += np.where(inside, factor, 0)
         on_half = basis[half][case]
-        weight = held.weights[half][case]
-        u.append(np.where(inside, np.where(on_half, factor, 200) * weight, 0))
+        u.append(np.where(inside, np.where(on_half, factor, 200) * held.weights[half][case], 0))
         e.append(np.where(inside, np.where(on_half, days.half_days[half], days.year_days), 1))
     numerator = u[0] * e[1] + u[1] * e[0]
     denominator = e[0] * e[1]
     _fits("the annual base times the prorated share", base, numerator)
-    below = ~whole & (base * numerator < law.minimum_tax * 400 * denominator)  # 법 §130④
-    numerator[below] = 0
-    gross = np.where(whole, base * reduced_sum // 2000 * 10, base * numerator // (4000 * denominator) * 10)
-    edu_applies = assessment.edu_applies()[case]
-    car = gross
-    edu = np.where(edu_applies, gross * law.edu_percent // 1000 * 10, 0)
-    if law.prepaid_refund_basis == "paid":
-        _fits("a payment times the prorated share", np.maximum(rows.car, rows.edu), numerator)
-        share_denominator = 20 * reduced_sum * denominator
-        paid_car = np.where(whole, rows.car, rows.car * numerator // share_denominator * 10)
-        paid_edu = np.where(whole, rows.edu, rows.edu * numerator // share_denominator * 10)
-        car = np.where(discounted, paid_car, car)
-        edu = np.where(discounted, paid_edu, edu)
-    return car, edu
+    numerator[~whole & (base * numerator < law.minimum_tax * 400 * denominator)] = 0  # 법 §130④
+    return _Share(whole, base, reduced, numerator, denominator)
+
+
+def _from_gross(
+    law: YearLaw, assessment: AssessmentColumns, share: _Share, rows: _Rows, subset: npt.NDArray[np.intp]
+) -> tuple[Int64, Int64]:
+    """floor10(ℓ(S)) and 지방교육세 on it, where it applies."""
+    whole, base = share.whole[subset], share.base[subset]
+    whole_amount = base * share.reduced[subset] // 2000 * 10
+    car = np.where(
+        whole, whole_amount, base * share.numerator[subset] // (4000 * share.denominator[subset]) * 10
+    )
+    applies = assessment.edu_applies()[rows.case[subset]]
+    return car, np.where(applies, car * law.edu_percent // 1000 * 10, 0)
+
+
+def _from_paid(
+    law: YearLaw, assessment: AssessmentColumns, share: _Share, rows: _Rows, subset: npt.NDArray[np.intp]
+) -> tuple[Int64, Int64]:
+    """floor10(paid × ℓ(S)/Σq) per tax item; ℓ/Σq = N / (2 × R × E₁E₂), so A cancels and paid × N
+    stays below 2**63 for any payment up to 10**11 원 (checked all the same)."""
+    del law, assessment  # the share is all this basis needs
+    whole, numerator = share.whole[subset], share.numerator[subset]
+    denominator = 20 * share.reduced[subset] * share.denominator[subset]
+    car, edu = rows.car[subset], rows.edu[subset]
+    _fits("a payment times the prorated share", np.maximum(car, edu), numerator)
+    return (
+        np.where(whole, car, car * numerator // denominator * 10),
+        np.where(whole, edu, edu * numerator // denominator * 10),
+    )
 
 
 def _fits(what: str, left: Int64, right: Int64) -> None:
