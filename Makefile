@@ -55,8 +55,14 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 ## bench: the benchmarks (run by hand; results go to docs/benchmarks.md)
-bench: install
+bench: install bench/.venv-openfisca/.installed
 	$(BIN)/python bench/run_all.py
+
+# OpenFisca, for the rules benchmark's comparison, in its own virtualenv so its pins stay out of ours.
+bench/.venv-openfisca/.installed: bench/openfisca/requirements.txt
+	test -x bench/.venv-openfisca/bin/python || $(PY) -m venv bench/.venv-openfisca
+	bench/.venv-openfisca/bin/python -m pip install --quiet --disable-pip-version-check -r bench/openfisca/requirements.txt
+	touch $@
 
 ## lock: re-resolve requirements.lock from pyproject.toml
 lock:

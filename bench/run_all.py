@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -21,10 +22,16 @@ def main(names: list[str]) -> int:
             print(f"no benchmark named {', '.join(names)}; known: {_known()}", file=sys.stderr)
             return 2
     failed = []
+    summary = []
     for script in scripts:
         print(f"== {script.name}", flush=True)
-        if subprocess.run([sys.executable, str(script)], check=False).returncode != 0:
+        start = time.perf_counter()
+        status = subprocess.run([sys.executable, str(script)], check=False).returncode
+        state = "ok" if status == 0 else f"failed (exit {status})"
+        summary.append(f"{script.name}: {state} in {time.perf_counter() - start:.0f} s")
+        if status != 0:
             failed.append(script.name)
+    print("== summary", *summary, sep="\n")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
