@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from cartax.bootstrap import Platform
 from cartax.detection import count_runs, detect_feeds, store_run
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
+from cartax.infra.crypto import PiiCipher
+from cartax.registry.adapters.uow import RegistryUnitOfWork
+from cartax.registry.feeds import read_feeds
+from cartax.registry.ingest import ingest_feeds
 from cartax.registry.synth import SynthOptions, select_districts, synthesize
 from cartax.settings import Environment
 
@@ -52,6 +58,8 @@ def prepare_demo(platform: Platform, say: Callable[[str], object] = print) -> De
                 out=feeds, districts=districts, vehicles=DEMO_VEHICLES, tax_year=today.year, seed=DEMO_SEED
             )
             synthesize(options, platform.law)
+        say("등록원부·납부 자료 적재 중 (loading the registry into the database)")
+        _ingest(platform, engine, feeds)
         say("환급 대상 탐지 중 (finding every refund)")
         result = detect_feeds(
             feeds, today.year, today, folder / "detected" / "cases.jsonl", "jsonl", platform.law
@@ -62,3 +70,13 @@ def prepare_demo(platform: Platform, say: Callable[[str], object] = print) -> De
     finally:
         engine.dispose()
     return DemoState(feeds, today.year, today, prepared_now=True)
+
+
+def _ingest(platform: Platform, engine: Engine, feeds: Path) -> None:
+    """Load the demo feeds into the registry, personal data encrypted, as ``cartax ingest`` does."""
+    settings = platform.settings
+    retired = [key.strip() for key in settings.pii_old_keys.get_secret_value().split(",") if key.strip()]
+    cipher = PiiCipher.from_secrets(
+        settings.pii_key.get_secret_value(), settings.blind_index_key.get_secret_value(), retired
+    )
+    ingest_feeds(read_feeds(feeds), RegistryUnitOfWork(session_factory(engine), platform.clock), cipher)
