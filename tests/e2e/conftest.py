@@ -17,6 +17,7 @@ from cartax.bootstrap import Platform, bootstrap
 from cartax.settings import Environment, Settings
 from cartax.web import create_app
 from cartax.web.csrf import CSRF_COOKIE
+from web_factories import World, make_world
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -45,3 +46,11 @@ def browser(client: TestClient) -> TestClient:
 def client(platform: Platform) -> Iterator[TestClient]:
     with TestClient(create_app(platform), base_url=BASE_URL) as test_client:
         yield browser(test_client)
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[World]:
+    """The platform on SQLite and on PostgreSQL, behind the app, with nobody signed in yet."""
+    built = make_world(db_url, tmp_path)
+    yield built
+    built.services.close()
