@@ -9,9 +9,6 @@ where the scalar path floors.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,6 +21,7 @@ from cartax.rules.law import YearLaw
 from cartax.rules.vectorised import codes
 from cartax.rules.vectorised.columns import Flags, Int16, Int64, Money, VehicleColumns
 from cartax.rules.vectorised.kernel import Kernel
+from cartax.rules.vectorised.parallel import run_chunks
 from cartax.rules.vectorised.tables import assessment_tables
 
 CHUNK_ROWS = 1 << 16
@@ -152,17 +150,5 @@ def assess_columns(
     }
     out |= {name: np.empty(n, np.int16) for name in ("age_h1", "age_h2")}
     out |= {name: np.empty(n, np.int8) for name in ("reduction_pct_h1", "reduction_pct_h2")}
-    chunks = [slice(start, min(start + CHUNK_ROWS, n)) for start in range(0, n, CHUNK_ROWS)]
-    _run(lambda rows: kernel.assess(rows, out), chunks, workers)
+    run_chunks(lambda rows: kernel.assess(rows, out), n, CHUNK_ROWS, workers)
     return AssessmentColumns(law, vehicles, **out)
-
-
-def _run(task: Callable[[slice], None], chunks: list[slice], workers: int | None) -> None:
-    threads = min(workers or os.cpu_count() or 1, len(chunks))
-    if threads <= 1:
-        for rows in chunks:
-            task(rows)
-        return
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for done in pool.map(task, chunks):
-            del done  # map re-raises the first error of any chunk here
