@@ -10,6 +10,8 @@ import typer
 
 from cartax.bootstrap import bootstrap
 from cartax.detection.adapters.store import StoredRun, store_run
+from cartax.detection.database import detect_in_database
+from cartax.detection.output import write_cases
 from cartax.detection.run import ENGINES, RunResult, detect_feeds, summary_lines
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
 from cartax.registry.errors import FeedError
@@ -39,12 +41,14 @@ def store_in_platform(result: RunResult, decision_on: date) -> StoredRun:
 def register(app: typer.Typer) -> None:
     @app.command()
     def detect(
-        feeds: Annotated[Path, typer.Option("--feeds", help="directory with the feeds (CSV or Parquet)")],
         year: Annotated[int, typer.Option("--year", help="tax year to examine")],
         decision_date: Annotated[
             str, typer.Option("--decision-date", help="payment decision day (YYYY-MM-DD)")
         ],
-        out: Annotated[Path, typer.Option("--out", help="case file to write")],
+        feeds: Annotated[
+            Path | None, typer.Option("--feeds", help="directory with the feeds (CSV or Parquet)")
+        ] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="case file to write")] = None,
         fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet")] = "jsonl",
         engine: Annotated[
             str, typer.Option("--engine", help="vectorised (default) or scalar (case by case, the oracle)")
@@ -55,6 +59,13 @@ def register(app: typer.Typer) -> None:
                 "--store/--no-store",
                 help="also keep the cases in the platform database (CARTAX_DATABASE_URL) and announce them",
             ),
+        ] = False,
+        from_db: Annotated[
+            bool,
+            typer.Option("--from-db", help="read the registry from the platform database (after ingest)"),
+        ] = False,
+        incremental: Annotated[
+            bool, typer.Option("--incremental", help="with --from-db: only what changed since the last run")
         ] = False,
     ) -> None:
         """Find every owner × vehicle × year owed a refund; rejects go to rejects.csv beside the output."""
@@ -73,16 +84,38 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(
                 f"{engine!r} is not accepted; accepted: {accepted}", param_hint="--engine"
             )
+        decided = _date(decision_date)
+        if from_db:
+            _from_database(year, decided, incremental, out, fmt)
+            return
+        if feeds is None or out is None or incremental:
+            raise typer.BadParameter(
+                "give --feeds DIR and --out FILE, or --from-db (with --incremental for only what changed)"
+            )
         try:
-            result = detect_feeds(feeds, year, _date(decision_date), out, fmt, law, ENGINES[engine])
+            result = detect_feeds(feeds, year, decided, out, fmt, law, ENGINES[engine])
         except FeedError as error:
             typer.echo(f"오류: {error.message}", err=True)
             raise typer.Exit(2) from None
         for line in summary_lines(result.summary):
             typer.echo(line, err=True)
         if store:
-            stored = store_in_platform(result, _date(decision_date))
-            counts = (
-                f"새 사건 {stored.new:,}건, 재계산 {stored.recomputed:,}건, 변동 없음 {stored.unchanged:,}건"
-            )
-            typer.echo(f"  저장: {counts} (실행 번호 {stored.run_id})", err=True)
+            _echo_stored(store_in_platform(result, decided))
+
+
+def _from_database(year: int, decided: date, incremental: bool, out: Path | None, fmt: str) -> None:
+    platform = bootstrap()
+    url = platform.settings.effective_database_url
+    run = detect_in_database(url, platform.law, platform.clock, year, decided, incremental=incremental)
+    if out is not None:
+        write_cases(run.result.records, out, fmt)
+    for line in summary_lines(run.result.summary):
+        typer.echo(line, err=True)
+    if run.mode == "incremental" and run.since is not None:
+        typer.echo(f"  증분 실행: {run.since.isoformat(timespec='seconds')} 이후 변경분", err=True)
+    _echo_stored(run.stored)
+
+
+def _echo_stored(stored: StoredRun) -> None:
+    counts = f"새 사건 {stored.new:,}건, 재계산 {stored.recomputed:,}건, 변동 없음 {stored.unchanged:,}건"
+    typer.echo(f"  저장: {counts} (실행 번호 {stored.run_id})", err=True)

@@ -2,5 +2,10 @@
 arrears and exemptions, read from the feeds of contracts.md §2 and kept in the platform's database.
 
 Public modules: :mod:`cartax.registry.feeds` (read and validate the feeds, vectorised) and
-:mod:`cartax.registry.ingest` (load them into the database idempotently).
+:mod:`cartax.registry.ingest` (load them into the database idempotently); :func:`stored_feeds` and
+:func:`changed_since` read the stored registry back for detection.
 """
+
+from cartax.registry.adapters.frames import changed_since, stored_feeds
+
+__all__ = ["changed_since", "stored_feeds"]

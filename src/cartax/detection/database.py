@@ -1,0 +1,63 @@
+"""Detection on the platform's database: the registry as ingested, full or incremental, results stored.
+
+A full run examines every case of the tax year. An incremental run examines only what the registry
+changed since the last run of that year began (see :mod:`cartax.detection.incremental`); running it
+again on the same data finds nothing new, and a correction becomes an explicit recomputation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine, func, select
+
+from cartax.detection.adapters.store import StoredRun, store_run
+from cartax.detection.adapters.tables import detection_runs
+from cartax.detection.incremental import restrict, scope_of
+from cartax.detection.run import RunResult, detect
+from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
+from cartax.registry import changed_since, stored_feeds
+from cartax.rules import Law
+
+
+@dataclass(frozen=True)
+class DatabaseRun:
+    result: RunResult
+    stored: StoredRun
+    mode: str
+    since: datetime | None
+
+
+def detect_in_database(
+    url: str, law: Law, clock: Callable[[], datetime], tax_year: int, decision_on: date, *, incremental: bool
+) -> DatabaseRun:
+    """Detect on the database at ``url`` (migrated first) and store the run with its events."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        started = clock()
+        since = last_run_started(engine, tax_year) if incremental else None
+        with engine.connect() as connection:
+            feeds = stored_feeds(connection)
+            changes = changed_since(connection, since) if since is not None else None
+        scope = None
+        if changes is not None:
+            scope = scope_of(feeds, tax_year, changes[0], changes[1])
+            feeds = restrict(feeds, scope)
+        result = detect(feeds, tax_year, decision_on, law)
+        mode = "incremental" if scope is not None else "full"
+        uow = SqlUnitOfWork(session_factory(engine), clock)
+        stored = store_run(uow, result, law, decision_on, started, mode=mode, scope=scope)
+    finally:
+        engine.dispose()
+    return DatabaseRun(result, stored, mode, since)
+
+
+def last_run_started(engine: Engine, tax_year: int) -> datetime | None:
+    """When the latest run of ``tax_year`` began (its changes are those stored after), or None."""
+    query = select(func.max(detection_runs.c.started_at)).where(detection_runs.c.tax_year == tax_year)
+    with engine.connect() as connection:
+        found: datetime | None = connection.execute(query).scalar_one()
+    return found

@@ -1,0 +1,79 @@
+"""Reading the stored registry back as the feeds' typed frames, for detection from the database.
+
+Personal columns are never read here: detection needs ids, dates and amounts only. Same-day events of a
+vehicle keep their order of arrival (the load, then the line in its file); payments made on the same day
+are taken in the order of their ids (the database keeps no file order for them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import Connection, Table, select, union
+
+from cartax.registry.adapters import tables as t
+from cartax.registry.adapters.store import SqlRegistryStore
+from cartax.registry.feeds import Feeds
+
+ROW_SPAN = 10_000_000_000
+"""Lines per load in the synthetic ``row`` order (load × span + line): far above any file's length."""
+
+VEHICLES = {
+    "vehicle_id": pl.String(), "plate": pl.String(), "category": pl.String(), "use": pl.String(),
+    "displacement_cc": pl.Int64(), "van_class": pl.String(), "special_class": pl.String(),
+    "load_kg": pl.Int64(), "first_registered_on": pl.Date(), "manufactured_year": pl.Int64(),
+}  # fmt: skip
+REGISTRATIONS = {
+    "event_id": pl.String(), "vehicle_id": pl.String(), "event": pl.String(), "date": pl.Date(),
+    "owner_id": pl.String(), "prepayment_passed_on": pl.Boolean(), "reason": pl.String(),
+    "ingest_id": pl.Int64(), "file_row": pl.Int64(),
+}  # fmt: skip
+PAYMENTS = {
+    "payment_id": pl.String(), "vehicle_id": pl.String(), "owner_id": pl.String(), "tax_year": pl.Int64(),
+    "kind": pl.String(), "paid_on": pl.Date(), "car_tax": pl.Int64(), "edu_tax": pl.Int64(),
+    "district": pl.String(), "via_grievance": pl.Boolean(),
+}  # fmt: skip
+OWNERS = {"owner_id": pl.String(), "kind": pl.String(), "district": pl.String()}
+ARREARS = {"owner_id": pl.String(), "district": pl.String(), "amount": pl.Int64()}
+EXEMPTIONS = {
+    "owner_id": pl.String(), "vehicle_id": pl.String(), "rate_pct": pl.Int64(), "effective_from": pl.Date(),
+    "decided_on": pl.Date(), "id": pl.Int64(),
+}  # fmt: skip
+
+
+def stored_feeds(connection: Connection) -> Feeds:
+    """Everything the registry holds, as the typed frames of :class:`Feeds` (no rejects: it was validated)."""
+    store = SqlRegistryStore(connection)
+    registrations = store.load(t.registrations, REGISTRATIONS).with_columns(
+        (pl.col("ingest_id") * ROW_SPAN + pl.col("file_row")).alias("row")
+    )
+    payments = store.load(t.payments, PAYMENTS).sort(["paid_on", "payment_id"])
+    return Feeds(
+        vehicles=store.load(t.vehicles, VEHICLES).with_row_index("row", offset=2).cast({"row": pl.Int64}),
+        registrations=registrations.drop("ingest_id", "file_row"),
+        owners=store.load(t.owners, OWNERS).with_row_index("row", offset=2).cast({"row": pl.Int64}),
+        payments=payments.with_row_index("row", offset=2).cast({"row": pl.Int64}),
+        arrears=store.load(t.arrears, ARREARS),
+        exemptions=store.load(t.exemptions, EXEMPTIONS).rename({"id": "row"}),
+        rejects=(),
+    )
+
+
+def changed_since(connection: Connection, moment: datetime) -> tuple[Sequence[str], Sequence[str]]:
+    """Vehicles and owners whose registry rows were stored or corrected after ``moment``.
+
+    A vehicle counts when it, one of its events, payments or exemptions changed; an owner when their
+    arrears changed (their other data cannot change a refund).
+    """
+    vehicle_sources: list[Table] = [t.vehicles, t.registrations, t.payments]
+    vehicles = union(
+        *(select(table.c.vehicle_id).where(table.c.updated_at > moment) for table in vehicle_sources),
+        select(t.exemptions.c.vehicle_id).where(t.exemptions.c.created_at > moment),
+    )
+    owners = select(t.arrears.c.owner_id).where(t.arrears.c.updated_at > moment)
+    return (
+        [row[0] for row in connection.execute(vehicles)],
+        [row[0] for row in connection.execute(owners)],
+    )
