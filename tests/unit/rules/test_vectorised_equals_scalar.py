@@ -48,6 +48,8 @@ from cartax.rules.vectorised import (
     refund_lines_by_case,
     request_columns,
 )
+from cartax.rules.vectorised import assessment as vectorised_assessment
+from cartax.rules.vectorised import refunds as vectorised_refunds
 
 TODAY = date(2026, 11, 25)
 VECTORS = Path(__file__).resolve().parents[3].parent / "shared" / "domain" / "vectors.jsonl"
@@ -346,7 +348,13 @@ def load_vectors() -> list[dict[str, Any]]:
     return [json.loads(line) for line in VECTORS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_every_worked_case_through_the_vectorised_path() -> None:
+@pytest.mark.parametrize("chunk_rows", [None, 4])
+def test_every_worked_case_through_the_vectorised_path(
+    chunk_rows: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if chunk_rows is not None:  # many small chunks on two threads: the same figures
+        monkeypatch.setattr(vectorised_assessment, "CHUNK_ROWS", chunk_rows)
+        monkeypatch.setattr(vectorised_refunds, "CHUNK_ROWS", chunk_rows)
     cases = load_vectors()
     groups: dict[tuple[int, str], list[tuple[dict[str, Any], CalcRequest]]] = defaultdict(list)
     for case in cases:
@@ -356,9 +364,11 @@ def test_every_worked_case_through_the_vectorised_path() -> None:
     for (year, district), group in groups.items():
         year_law = SHIPPED.year(year, district)
         columns = request_columns([request for _, request in group], TODAY)
-        assessment = assess_columns(year_law, columns.vehicles)
+        assessment = assess_columns(year_law, columns.vehicles, workers=2)
         options = assessment.prepay_options()
-        refunds = refund_columns(year_law, assessment, columns.cases, columns.payments, columns.exemptions)
+        refunds = refund_columns(
+            year_law, assessment, columns.cases, columns.payments, columns.exemptions, workers=2
+        )
         lines = refund_lines_by_case(refunds, columns.payments, columns.payment_ids, len(group))
         refund, interest = case_totals(refunds, columns.payments, len(group))
         for row, (expected, _) in enumerate(group):
