@@ -146,12 +146,8 @@ def ingest_feeds(feeds: Feeds, uow: RegistryUnitOfWork, cipher: PiiCipher) -> In
         counts = {
             "vehicles": loader.load(VEHICLES, feeds.vehicles.drop(ROW)),
             "owners": loader.owners(feeds.owners.drop(ROW)),
-            "registrations": loader.registrations(
-                feeds.registrations.rename({ROW: "file_row"}).with_columns(
-                    pl.lit(loader.ingest_id).alias("ingest_id")
-                ),
-            ),
-            "payments": loader.load(PAYMENTS, feeds.payments.drop(ROW)),
+            "registrations": loader.registrations(_with_provenance(feeds.registrations, loader.ingest_id)),
+            "payments": loader.load(PAYMENTS, _with_provenance(feeds.payments, loader.ingest_id)),
             "arrears": loader.load(ARREARS, feeds.arrears),
             "exemptions": loader.load(EXEMPTIONS, feeds.exemptions.drop(ROW).unique(maintain_order=True)),
         }
@@ -164,6 +160,11 @@ def ingest_feeds(feeds: Feeds, uow: RegistryUnitOfWork, cipher: PiiCipher) -> In
         uow.store.finish_ingest(loader.ingest_id, uow.now(), report.summary())
         uow.commit()
     return report
+
+
+def _with_provenance(frame: pl.DataFrame, ingest_id: int) -> pl.DataFrame:
+    """The load and the line that write each row: they order same-day events and payments as the feed did."""
+    return frame.rename({ROW: "file_row"}).with_columns(pl.lit(ingest_id, dtype=pl.Int64).alias("ingest_id"))
 
 
 def _with_read(counts: FeedCounts, feeds: Feeds, name: str) -> FeedCounts:

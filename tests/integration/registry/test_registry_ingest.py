@@ -112,7 +112,12 @@ def test_ingest_stores_every_feed(db_engine: Engine, tmp_path: Path) -> None:
     assert registrations["E4"]["reason"] == "scrap"
     assert [registrations[e]["file_row"] for e in ("E1", "E2", "E3", "E4")] == [2, 3, 4, 5]
     assert registrations["E1"]["prepayment_passed_on"] is False
-    assert rows(db_engine, t.payments)[0]["car_tax"] == 381510
+    payments = rows(db_engine, t.payments)
+    assert payments[0]["car_tax"] == 381510
+    assert [(row["file_row"], row["ingest_id"]) for row in payments] == [
+        (2, report.ingest_id),
+        (3, report.ingest_id),
+    ]
 
 
 def test_personal_data_is_encrypted_and_found_by_blind_index(db_engine: Engine, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -118,6 +119,11 @@ payments = Table(
     Column("district", String(5), nullable=False),
     Column("via_grievance", Boolean, nullable=False),
     *_stamps(),
+    # Payments of one day are taken in feed order: the load and the line that last wrote the payment
+    # (null for payments stored before migration 0008).
+    Column("ingest_id", ROW_ID, nullable=True),
+    Column("file_row", BigInteger, nullable=True),
+    ForeignKeyConstraint(["ingest_id"], ["registry_ingests.id"], name="fk_registry_payments_ingest_id"),
 )
 Index("ix_registry_payments_vehicle_year", payments.c.vehicle_id, payments.c.tax_year)
 Index("ix_registry_payments_owner", payments.c.owner_id)
