@@ -155,6 +155,7 @@ def _citizen_sign_in(
     """The OpenID client for citizens: the configured provider, or (outside production, with cases to
     show) the built-in demo provider, reached in-process."""
     import httpx2
+    from fastapi import FastAPI
 
     from cartax.identity.adapters.demo_provider import DemoIdentity, DemoOidcProvider
     from cartax.identity.adapters.oidc import OidcClient, OidcConfig
@@ -178,7 +179,9 @@ def _citizen_sign_in(
         clock=clock,
     )
     # The client reaches the provider's routes in-process: the demo needs no network, not even loopback.
-    transport = httpx2.ASGITransport(app=provider.router())
+    provider_app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    provider_app.include_router(provider.router())
+    transport = httpx2.ASGITransport(app=provider_app)
     client = OidcClient(OidcConfig(provider.issuer, client_id, redirect), clock=clock, transport=transport)
     return client, provider
 
