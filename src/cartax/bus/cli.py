@@ -1,14 +1,23 @@
-"""``cartax events parked``: the events a consumer gave up on, for an operator to look at."""
+"""``cartax events``: what operators run for event delivery.
+
+- ``parked``: the events a consumer gave up on, for an operator to look at;
+- ``relay`` and ``consume`` (services mode): the outbox published to NATS JetStream, and the contexts'
+  consumers on it, each until SIGTERM.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
 
-from cartax.bootstrap import bootstrap
+from cartax.bootstrap import bootstrap, connect
 from cartax.bus.adapters.parking import ParkedEvent, list_parked
+from cartax.bus.jetstream import serve_consumers, serve_relay
 from cartax.infra import current_revision, make_engine
 
 HEADER = "번호  보류 시각(UTC)         소비자      이벤트              시도  이벤트 ID / 사유"
@@ -40,6 +49,7 @@ def _as_json(event: ParkedEvent) -> str:
 def register(app: typer.Typer) -> None:
     events = typer.Typer(help="이벤트 전달 (event delivery between contexts).", no_args_is_help=True)
     app.add_typer(events, name="events")
+    register_services(events)
 
     @events.command("parked")
     def parked(
@@ -72,3 +82,46 @@ def register(app: typer.Typer) -> None:
         for event in found:
             typer.echo(_line(event))
         typer.echo(f"보류된 이벤트 {len(found):,}건 (parked events).")
+
+
+def _until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``run(stop)``; SIGINT or SIGTERM sets ``stop`` so the work ends cleanly (rolling updates)."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run(stop)
+
+    asyncio.run(main())
+
+
+def register_services(events: typer.Typer) -> None:
+    @events.command("relay")
+    def relay() -> None:
+        """Services mode: publish the outbox to NATS JetStream until stopped (SIGTERM)."""
+        platform = bootstrap()
+        engine = make_engine(platform.settings.effective_database_url)
+        try:
+            _until_signalled(
+                lambda stop: serve_relay(engine, platform.settings.nats_url, platform.clock, stop)
+            )
+        finally:
+            engine.dispose()
+
+    @events.command("consume")
+    def consume() -> None:
+        """Services mode: run the contexts' consumers on NATS JetStream until stopped (SIGTERM)."""
+        platform = bootstrap()
+        services = connect(platform)
+        subscriptions = [services.cases.subscription]
+        try:
+            _until_signalled(
+                lambda stop: serve_consumers(
+                    services.engine, platform.settings.nats_url, subscriptions, platform.clock, stop,
+                    services.cases.consumer_attempts,
+                )
+            )  # fmt: skip
+        finally:
+            services.close()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import nats
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
@@ -43,6 +44,9 @@ class StreamNames:
 
     def subject(self, event_type: str) -> str:
         return f"{self.prefix}.{event_type}"
+
+
+DEFAULT_NAMES = StreamNames()
 
 
 async def ensure_stream(js: JetStreamContext, names: StreamNames) -> None:
@@ -203,6 +207,45 @@ def _mark_published(engine: Engine, ids: list[int], at: datetime) -> None:
         mark_published(connection, ids, at)
 
 
+async def serve_relay(
+    engine: Engine,
+    nats_url: str,
+    clock: Callable[[], datetime],
+    stop: asyncio.Event,
+    names: StreamNames = DEFAULT_NAMES,
+) -> None:
+    """Services mode's relay process: connect, relay until ``stop``, then close the connection."""
+    client = await nats.connect(nats_url, name="cartax-relay")
+    try:
+        await relay_to_jetstream(engine, client.jetstream(), names, clock, stop)
+    finally:
+        await client.close()  # every message handled was acknowledged; nothing is left to drain
+
+
+async def serve_consumers(
+    engine: Engine,
+    nats_url: str,
+    subscriptions: Sequence[Subscription],
+    clock: Callable[[], datetime],
+    stop: asyncio.Event,
+    max_attempts: int = 5,
+    names: StreamNames = DEFAULT_NAMES,
+) -> None:
+    """Services mode's consumer process: every subscription's durable consumers until ``stop``."""
+    client = await nats.connect(nats_url, name="cartax-consumers")
+    try:
+        js = client.jetstream()
+        consumers = [
+            JetStreamConsumer(js, names, subscription, engine, clock, max_attempts=max_attempts)
+            for subscription in subscriptions
+        ]
+        for consumer in consumers:
+            await consumer.start()
+        await asyncio.gather(*(consumer.run(stop) for consumer in consumers))
+    finally:
+        await client.close()  # every message handled was acknowledged; nothing is left to drain
+
+
 __all__ = [
     "JetStreamConsumer",
     "StreamNames",
@@ -212,4 +255,6 @@ __all__ = [
     "publish_events",
     "relay_once",
     "relay_to_jetstream",
+    "serve_consumers",
+    "serve_relay",
 ]

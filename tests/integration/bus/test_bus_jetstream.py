@@ -21,8 +21,16 @@ from sqlalchemy import Engine, text
 
 from cartax.bus import Delivery, Subscription
 from cartax.bus.adapters.parking import list_parked
-from cartax.bus.jetstream import JetStreamConsumer, StreamNames, ensure_stream, publish_events, relay_once
-from cartax.cases import CasesSettings, case_status
+from cartax.bus.jetstream import (
+    JetStreamConsumer,
+    StreamNames,
+    ensure_stream,
+    publish_events,
+    relay_once,
+    serve_consumers,
+    serve_relay,
+)
+from cartax.cases import CasesSettings, CaseState, case_status
 from cartax.cases.adapters.wiring import build_cases
 from cartax.infra import list_events
 
@@ -122,5 +130,31 @@ def test_outbox_rows_stay_unpublished_when_the_stream_refuses(db_engine: Engine)
         assert len(list_events(db_engine, unpublished=True)) == 1
         with db_engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM outbox")).scalar_one() == 1
+
+    run(scenario)
+
+
+def test_services_mode_relay_and_consumer_processes(db_engine: Engine) -> None:
+    cases = build_cases(db_engine, CasesSettings(), lambda: NOW)
+    write_events(db_engine, detected_payload("k1"))
+
+    async def scenario(client: Client, names: StreamNames) -> None:
+        stop = asyncio.Event()
+
+        async def until_opened() -> None:
+            for _ in range(100):
+                if cases.reader.status("k1") is not None:
+                    break
+                await asyncio.sleep(0.1)
+            stop.set()
+
+        await ensure_stream(client.jetstream(), names)
+        await asyncio.gather(
+            serve_relay(db_engine, NATS_URL, lambda: NOW, stop, names),
+            serve_consumers(db_engine, NATS_URL, [cases.subscription], lambda: NOW, stop, 3, names),
+            until_opened(),
+        )
+        assert case_status(cases.reader, "k1").state is CaseState.DETECTED
+        assert list_events(db_engine, unpublished=True, event_type="RefundDetected") == []
 
     run(scenario)
