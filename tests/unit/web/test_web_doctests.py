@@ -8,7 +8,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["cartax.web.calc_form", "cartax.web.i18n"])
+@pytest.mark.parametrize(
+    "name", ["cartax.web.calc_form", "cartax.web.i18n", "cartax.web.csrf", "cartax.web.ratelimit"]
+)
 def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0
