@@ -88,7 +88,7 @@ def test_the_api_answers_every_input_as_documented(
             for caller in callers.values():
                 headers = {**(case.headers or {}), **caller["headers"]}
                 case.call_and_validate(headers=headers, cookies=caller["cookies"], checks=CHECKS)
-                calls.append(operation.label)
+                calls.append(case.operation.label)
 
         try:
             fuzz()

@@ -6,7 +6,6 @@ the first answer again, marked ``Idempotent-Replayed: true``; the same key with 
 ``idempotency_key_reused`` and changes nothing.
 """
 
-
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
