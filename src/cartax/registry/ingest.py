@@ -235,7 +235,9 @@ class _Loader:
         for row in moved.iter_rows(named=True):
             old = stored[row["owner_id"]]
             personal = [c for c in PII if row[c] != self._open(old[f"{c}_encrypted"], c, row["owner_id"])]
-            named[row["owner_id"]] = [f for f in row[_FIELDS] if f != "pii_fingerprint"] + personal
+            # No personal value differs only when the fingerprint key itself changed: say so, no more.
+            plain = [f for f in row[_FIELDS] if f != "pii_fingerprint"]
+            named[row["owner_id"]] = plain + personal or ["pii_fingerprint"]
         fields = [
             named.get(owner, fields) for owner, fields in changed.select("owner_id", _FIELDS).iter_rows()
         ]

@@ -306,3 +306,13 @@ def test_a_corrected_event_derives_that_vehicles_holdings_again(db_engine: Engin
         row["vehicle_id"]: row["derived_at"].replace(tzinfo=UTC) for row in rows(db_engine, t.holdings)
     }
     assert (derived["V1"], derived["V2"]) == (LATER, FIRST)
+
+
+def test_a_new_fingerprint_key_records_only_the_fingerprint(db_engine: Engine, tmp_path: Path) -> None:
+    directory = make_district(tmp_path)
+    ingest(db_engine, directory)
+    report = ingest(
+        db_engine, directory, LATER, cipher=PiiCipher.from_secrets("test-pii-key", "new-index-key")
+    )
+    assert (report.counts["owners"].updated, report.updated) == (4, 4)
+    assert {row["fields"] for row in rows(db_engine, t.changes)} == {"pii_fingerprint"}
