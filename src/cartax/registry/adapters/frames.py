@@ -1,8 +1,7 @@
 """Reading the stored registry back as the feeds' typed frames, for detection from the database.
 
 Personal columns are never read here: detection needs ids, dates and amounts only. Same-day events of a
-vehicle keep their order of arrival (the load, then the line in its file); payments made on the same day
-are taken in the order of their ids (the database keeps no file order for them).
+vehicle, and payments made on the same day, keep their order of arrival: the load, then the line in its file.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ REGISTRATIONS = {
 PAYMENTS = {
     "payment_id": pl.String(), "vehicle_id": pl.String(), "owner_id": pl.String(), "tax_year": pl.Int64(),
     "kind": pl.String(), "paid_on": pl.Date(), "car_tax": pl.Int64(), "edu_tax": pl.Int64(),
-    "district": pl.String(), "via_grievance": pl.Boolean(),
+    "district": pl.String(), "via_grievance": pl.Boolean(), "ingest_id": pl.Int64(), "file_row": pl.Int64(),
 }  # fmt: skip
 OWNERS = {"owner_id": pl.String(), "kind": pl.String(), "district": pl.String()}
 ARREARS = {"owner_id": pl.String(), "district": pl.String(), "amount": pl.Int64()}
@@ -46,19 +45,23 @@ EXEMPTIONS = {
 def stored_feeds(connection: Connection) -> Feeds:
     """Everything the registry holds, as the typed frames of :class:`Feeds` (no rejects: it was validated)."""
     store = SqlRegistryStore(connection)
-    registrations = store.load(t.registrations, REGISTRATIONS).with_columns(
-        (pl.col("ingest_id") * ROW_SPAN + pl.col("file_row")).alias("row")
-    )
-    payments = store.load(t.payments, PAYMENTS).sort(["paid_on", "payment_id"])
+    registrations = store.load(t.registrations, REGISTRATIONS).with_columns(_arrival())
+    payments = store.load(t.payments, PAYMENTS).with_columns(_arrival())
     return Feeds(
         vehicles=store.load(t.vehicles, VEHICLES).with_row_index("row", offset=2).cast({"row": pl.Int64}),
         registrations=registrations.drop("ingest_id", "file_row"),
         owners=store.load(t.owners, OWNERS).with_row_index("row", offset=2).cast({"row": pl.Int64}),
-        payments=payments.with_row_index("row", offset=2).cast({"row": pl.Int64}),
+        payments=payments.drop("ingest_id", "file_row"),
         arrears=store.load(t.arrears, ARREARS),
         exemptions=store.load(t.exemptions, EXEMPTIONS).rename({"id": "row"}),
         rejects=(),
     )
+
+
+def _arrival() -> pl.Expr:
+    """The order rows arrived in: the load, then the line of its file (rows stored before the
+    payments' line was kept come first, by id)."""
+    return (pl.col("ingest_id").fill_null(0) * ROW_SPAN + pl.col("file_row").fill_null(0)).alias("row")
 
 
 def changed_since(connection: Connection, moment: datetime) -> tuple[Sequence[str], Sequence[str]]:
