@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -179,7 +178,3 @@ def summary_lines(summary: RunSummary) -> Iterator[str]:
     for cause, figures in summary.by_cause.items():
         yield f"  {cause}: {figures['entries']:,}건 {figures['refund']:,}원"
     yield "  단계별 시간(초): " + ", ".join(f"{k} {v}" for k, v in summary.seconds.items())
-
-
-def as_dict(summary: RunSummary) -> dict[str, Any]:
-    return asdict(summary)
