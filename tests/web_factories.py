@@ -17,10 +17,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from cartax.audit import verify
+from cartax.audit.adapters.config import chain_keys
+from cartax.audit.adapters.sql import SqlAuditStore
 from cartax.bootstrap import Platform, Services, bootstrap, connect
 from cartax.cases import Actor, MarkNotified, OpenCase, parse_refund_detected
 from cartax.identity import Role, SessionKind, add_officer, grant_role, issue_token, start_session
 from cartax.identity.adapters.web import SESSION_COOKIE
+from cartax.infra import SqlUnitOfWork, session_factory
 from cartax.settings import Environment, Settings
 from cartax.web import create_app
 from cartax.web.csrf import CSRF_COOKIE, new_token
@@ -167,3 +171,13 @@ def make_world(
         relay_in_background=False,
     )
     return world
+
+
+def audit_rows(world: World) -> list[tuple[str, str, str, str]]:
+    """(action, actor, subject, person) of every access record, after checking the chain is intact."""
+    with SqlUnitOfWork(session_factory(world.services.engine), world.platform.clock) as uow:
+        store = SqlAuditStore(uow.session)
+        assert verify(store, chain_keys(world.platform.settings)).intact
+        return [
+            (str(r.entry.action), r.entry.actor, r.entry.subject, r.entry.person_ref) for r in store.records()
+        ]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.demo_provider import DemoOidcProvider
     from cartax.identity.adapters.oidc import OidcClient
     from cartax.identity.adapters.web import IdentityWeb
+    from cartax.registry.adapters.owner_view import SqlOwnerView
 
 DEMO_ISSUER_PATH = "/demo-oidc"
 DEMO_IDENTITIES = 5
@@ -76,6 +77,8 @@ class Services:
     relay: Relay | None
     """The embedded outbox → in-process consumers relay; None in services mode (NATS)."""
     demo_provider: DemoOidcProvider | None
+    owners: SqlOwnerView
+    """Owners' personal data, decrypted, for screens that show it masked or (audited) in full."""
 
     @property
     def embedded(self) -> bool:
@@ -104,6 +107,7 @@ def connect(platform: Platform) -> Services:
     from cartax.identity.adapters.sql import SqlIdentity
     from cartax.identity.adapters.web import IdentityWeb, WebIdentityConfig
     from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
+    from cartax.registry.adapters.owner_view import SqlOwnerView
 
     settings, clock = platform.settings, platform.clock
     embedded = settings.event_bus == "inprocess"
@@ -145,7 +149,7 @@ def connect(platform: Platform) -> Services:
         relay = Relay(engine, bus, clock)
     return Services(
         engine, cases, lists, identity, identity_transaction, audit,
-        lambda limit: list_runs(engine, limit), relay, provider,
+        lambda limit: list_runs(engine, limit), relay, provider, SqlOwnerView(engine, cipher),
     )  # fmt: skip
 
 

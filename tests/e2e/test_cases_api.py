@@ -7,26 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
-from cartax.audit import AccessAction, verify
-from cartax.audit.adapters.config import chain_keys
-from cartax.audit.adapters.sql import SqlAuditStore
+from cartax.audit import AccessAction
 from cartax.identity import Role
-from cartax.infra import SqlUnitOfWork, session_factory
-from web_factories import World
+from web_factories import World, audit_rows
 
 OWNER, OTHER = "P11110-0000001", "P11110-0000002"
 TWO_OFFICERS = 3_000_000  # above the default second-officer threshold of 2,000,000원
-
-
-def _audit(world: World) -> list[tuple[str, str, str, str]]:
-    """(action, actor, subject, person) of every access record, checking the chain on the way."""
-    sessions = session_factory(world.services.engine)
-    with SqlUnitOfWork(sessions, world.platform.clock) as uow:
-        store = SqlAuditStore(uow.session)
-        assert verify(store, chain_keys(world.platform.settings)).intact
-        return [
-            (str(r.entry.action), r.entry.actor, r.entry.subject, r.entry.person_ref) for r in store.records()
-        ]
 
 
 def _history(client: TestClient, case_key: str) -> list[str]:
@@ -131,7 +117,7 @@ def test_two_officers_approve_a_large_refund_and_each_decision_is_audited(world:
     assert first.json()["outcome"] == "awaiting_second_officer"
     assert (twice.status_code, twice.json()["code"]) == (403, "same_officer")
     assert (second.status_code, second.json()["outcome"]) == (200, "approved")
-    decisions = [row for row in _audit(world) if row[0] == AccessAction.DECISION]
+    decisions = [row for row in audit_rows(world) if row[0] == AccessAction.DECISION]
     assert len(decisions) == 2
     assert {row[2] for row in decisions} == {f"case:{case_key}"}
     assert {row[3] for row in decisions} == {OWNER}
@@ -144,7 +130,7 @@ def test_an_officer_reads_a_case_of_their_district_and_the_read_is_audited(world
     listed = viewer.get("/api/v1/districts/11110/cases", params={"state": "notified"})
     assert [item["case_key"] for item in listed.json()["items"]] == [case_key]
     assert viewer.get("/api/v1/districts/11110/cases", params={"state": "approved"}).json()["items"] == []
-    reads = [row for row in _audit(world) if row[0] == AccessAction.READ_PERSONAL_DATA]
+    reads = [row for row in audit_rows(world) if row[0] == AccessAction.READ_PERSONAL_DATA]
     assert (f"case:{case_key}", OWNER) in {(row[2], row[3]) for row in reads}
     assert ("district:11110:cases", "*") in {(row[2], row[3]) for row in reads}
 

@@ -27,6 +27,8 @@ WALKED_AT_LEAST = {
     "/api/v1/cases/{case_id}/approve",
     "/api/v1/cases/{case_id}/reject",
     "/api/v1/districts/{district}/cases",
+    "/api/v1/cases/{case_id}/owner",
+    "/api/v1/cases/{case_id}/owner/reveal",
 }
 
 

@@ -31,6 +31,17 @@ class AccessLog:
     ) -> None:
         self._write(request, officer, district, AccessAction.READ_PERSONAL_DATA, subject, person, "")
 
+    def reveal(
+        self,
+        request: Request,
+        officer: OfficerPrincipal,
+        district: str,
+        subject: str,
+        person: str,
+        reason: str,
+    ) -> None:
+        self._write(request, officer, district, AccessAction.REVEAL_PERSONAL_DATA, subject, person, reason)
+
     def decision(
         self,
         request: Request,

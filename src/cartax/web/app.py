@@ -24,10 +24,11 @@ from cartax.bootstrap import DEMO_ISSUER_PATH, Platform, Services, connect
 from cartax.web.access_log import AccessLog
 from cartax.web.api import READINESS_CHECKS, ReadinessCheck, api_router, database_ready
 from cartax.web.auth import Auth
-from cartax.web.cases_api import CaseDeps, cases_router
+from cartax.web.cases_api import CaseDeps, cases_router, seen_by
 from cartax.web.csrf import CsrfMiddleware
 from cartax.web.metrics import HttpMetrics, MetricsMiddleware
 from cartax.web.openapi import install_openapi
+from cartax.web.owner_api import owner_router
 from cartax.web.pages import Pages, pages_router
 from cartax.web.problems import install_problem_handlers
 from cartax.web.ratelimit import RateLimitMiddleware, RateLimits, TokenBuckets
@@ -81,6 +82,7 @@ def create_app(
     )
     app.include_router(api_router(platform, checks, metrics))
     app.include_router(cases_router(deps, auth))
+    app.include_router(owner_router(services.owners.get, deps.access, seen_by(deps.reader, auth)))
     app.include_router(services.identity.router())
     if services.demo_provider is not None:
         app.include_router(services.demo_provider.router())

@@ -103,3 +103,29 @@ class DetectionRun(BaseModel):
     cases_with_refunds: int = Field(ge=0)
     payable_total: Money = Field(ge=0)
     rejects: int = Field(ge=0)
+
+
+class OwnerMasked(BaseModel):
+    """The owner of a case as staff screens show them: personal values masked (docs/security.md)."""
+
+    owner_id: str
+    kind: str = Field(description="`person` or `company`.")
+    name: str | None = Field(description="홍*동: the first and last character.")
+    rrn: str | None = Field(description="900101-1******: birth date and the sex digit.")
+    phone: str | None = Field(description="010-****-5678.")
+    email: str | None = Field(description="ho****@example.kr.")
+    refund_bank: str | None
+    refund_account: str | None = Field(description="****-**-6789: the last four digits only.")
+    refund_account_holder: str | None = Field(description="Masked like a name.")
+
+
+class RevealRequest(_Body):
+    """Ask to see one value in full; the reason is kept in the audit trail (at least 5 characters)."""
+
+    field: Literal["rrn", "refund_account"]
+    reason: str = Field(min_length=5, max_length=REASON_LIMIT, description="e.g. the complaint number.")
+
+
+class Revealed(BaseModel):
+    field: Literal["rrn", "refund_account"]
+    value: str | None

@@ -102,15 +102,43 @@ class CaseDeps:
     access: AccessLog
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A case and a caller who may see it."""
+
+    principal: Principal
+    case: CaseStatus
+
+
+@dataclass(frozen=True)
+class SeenBy:
+    """Dependencies that find the case of the path for a caller who may see it, or answer 404 (or 401,
+    403 for the wrong kind of caller) before the request's other parameters and body are even read."""
+
+    anyone: Callable[..., Seen]
+    officer: Callable[..., Seen]
+
+
+def seen_by(reader: CaseReader, auth: Auth) -> SeenBy:
+    def anyone(case_id: CaseId, principal: Annotated[Principal, Depends(auth.principal)]) -> Seen:
+        return Seen(principal, visible_case(reader, principal, case_id))
+
+    def officer(case_id: CaseId, principal: Annotated[Principal, Depends(auth.officer)]) -> Seen:
+        return Seen(principal, visible_case(reader, principal, case_id))
+
+    return SeenBy(anyone, officer)
+
+
 def cases_router(deps: CaseDeps, auth: Auth) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["cases"])
-    _citizen_routes(router, deps, auth)
-    _shared_routes(router, deps, auth)
-    _officer_routes(router, deps, auth)
+    seen = seen_by(deps.reader, auth)
+    _citizen_routes(router, deps, auth, seen)
+    _shared_routes(router, deps, seen)
+    _officer_routes(router, deps, auth, seen)
     return router
 
 
-def _citizen_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
+def _citizen_routes(router: APIRouter, deps: CaseDeps, auth: Auth, seen: SeenBy) -> None:
     @router.get(
         "/me/cases",
         response_model=s.CaseList,
@@ -129,13 +157,10 @@ def _citizen_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
         openapi_extra=SIGNED_IN,
     )
     def accept(
-        case_id: CaseId,
-        key: IdempotencyKey,
-        response: Response,
-        principal: Annotated[Principal, Depends(auth.principal)],
+        case: Annotated[Seen, Depends(seen.anyone)], key: IdempotencyKey, response: Response
     ) -> s.CommandOutcome:
-        owner = _owner(deps, principal, case_id)
-        return _answer(deps.service.execute(AcceptRefund(case_id), owner, key), response)
+        command = AcceptRefund(case.case.case_key)
+        return _answer(deps.service.execute(command, _owner(case), key), response)
 
     @router.post(
         "/cases/{case_id}/object",
@@ -144,33 +169,28 @@ def _citizen_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
         openapi_extra=SIGNED_IN,
     )
     def object_to(
-        case_id: CaseId,
-        body: s.Reason,
-        key: IdempotencyKey,
-        response: Response,
-        principal: Annotated[Principal, Depends(auth.principal)],
+        case: Annotated[Seen, Depends(seen.anyone)], body: s.Reason, key: IdempotencyKey, response: Response
     ) -> s.CommandOutcome:
-        owner = _owner(deps, principal, case_id)
-        return _answer(deps.service.execute(ObjectToRefund(case_id, body.reason), owner, key), response)
+        command = ObjectToRefund(case.case.case_key, body.reason)
+        return _answer(deps.service.execute(command, _owner(case), key), response)
 
 
-def _shared_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
+def _shared_routes(router: APIRouter, deps: CaseDeps, seen: SeenBy) -> None:
     @router.get(
         "/cases/{case_id}",
         response_model=s.CaseDetail,
         summary="One case with its amounts and history (its owner, or an officer of its district)",
         openapi_extra=SIGNED_IN,
     )
-    def case_detail(
-        case_id: CaseId, request: Request, principal: Annotated[Principal, Depends(auth.principal)]
-    ) -> dict[str, Any]:
-        status = visible_case(deps.reader, principal, case_id)
+    def case_detail(case: Annotated[Seen, Depends(seen.anyone)], request: Request) -> dict[str, Any]:
+        status, principal = case.case, case.principal
         if isinstance(principal, OfficerPrincipal):
-            deps.access.staff_read(request, principal, status.district, f"case:{case_id}", status.owner_id)
+            subject = f"case:{status.case_key}"
+            deps.access.staff_read(request, principal, status.district, subject, status.owner_id)
         return status.to_json()
 
 
-def _officer_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
+def _officer_routes(router: APIRouter, deps: CaseDeps, auth: Auth, seen: SeenBy) -> None:
     @router.get(
         "/districts/{district}/cases",
         response_model=s.CaseList,
@@ -198,14 +218,14 @@ def _officer_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
         openapi_extra=SIGNED_IN,
     )
     def approve(
-        case_id: CaseId,
+        case: Annotated[Seen, Depends(seen.officer)],
         key: IdempotencyKey,
         request: Request,
         response: Response,
-        officer: Annotated[OfficerPrincipal, Depends(auth.officer)],
     ) -> s.CommandOutcome:
-        status = _decidable(deps, officer, case_id)
-        result = deps.service.execute(ApproveRefund(case_id), Actor.officer(officer.officer_id), key)
+        officer, status = _decidable(case)
+        command = ApproveRefund(status.case_key)
+        result = deps.service.execute(command, Actor.officer(officer.officer_id), key)
         return _decided(deps, request, officer, status, result, response, "officer_approved")
 
     @router.post(
@@ -215,15 +235,14 @@ def _officer_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
         openapi_extra=SIGNED_IN,
     )
     def reject(
-        case_id: CaseId,
+        case: Annotated[Seen, Depends(seen.officer)],
         body: s.Reason,
         key: IdempotencyKey,
         request: Request,
         response: Response,
-        officer: Annotated[OfficerPrincipal, Depends(auth.officer)],
     ) -> s.CommandOutcome:
-        status = _decidable(deps, officer, case_id)
-        command = RejectRefund(case_id, body.reason)
+        officer, status = _decidable(case)
+        command = RejectRefund(status.case_key, body.reason)
         result = deps.service.execute(command, Actor.officer(officer.officer_id), key)
         return _decided(deps, request, officer, status, result, response, "officer_rejected")
 
@@ -242,18 +261,19 @@ def _officer_routes(router: APIRouter, deps: CaseDeps, auth: Auth) -> None:
         return [_run(run) for run in deps.runs(limit)]
 
 
-def _owner(deps: CaseDeps, principal: Principal, case_id: str) -> Actor:
-    """The citizen acting on their own case (404 for anyone else's, 403 for an officer of its district)."""
-    visible_case(deps.reader, principal, case_id)
-    if not isinstance(principal, CitizenPrincipal):
+def _owner(case: Seen) -> Actor:
+    """The citizen acting on their own case (an officer of its district gets 403)."""
+    if not isinstance(case.principal, CitizenPrincipal):
         raise ProblemError(403, "citizen_required", "only the owner of the case, signed in, can do this")
-    return Actor.citizen(principal.owner_id)
+    return Actor.citizen(case.principal.owner_id)
 
 
-def _decidable(deps: CaseDeps, officer: OfficerPrincipal, case_id: str) -> CaseStatus:
-    status = visible_case(deps.reader, officer, case_id)
-    require(officer, Permission.APPROVE_CASE, status)
-    return status
+def _decidable(case: Seen) -> tuple[OfficerPrincipal, CaseStatus]:
+    officer = case.principal
+    if not isinstance(officer, OfficerPrincipal):  # seen.officer lets only officers through
+        raise ProblemError(403, "officer_required", "only an officer can do this")
+    require(officer, Permission.APPROVE_CASE, case.case)
+    return officer, case.case
 
 
 def _decided(
