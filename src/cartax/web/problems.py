@@ -15,12 +15,22 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from cartax.audit import AuditError
 from cartax.cases import (
     CaseConflictError,
     CaseForbiddenError,
     CaseNotFoundError,
     CasesError,
     InvalidCaseCommandError,
+)
+from cartax.identity import (
+    AccountError,
+    AccountLockedError,
+    IdentityError,
+    InvalidCredentialsError,
+    InvalidTokenError,
+    OidcError,
+    SessionExpiredError,
 )
 from cartax.web.security import apply_security_headers
 
@@ -53,6 +63,19 @@ CASES_STATUS: tuple[tuple[type[CasesError], int], ...] = (
     (CaseForbiddenError, 403),
     (CaseConflictError, 409),
     (InvalidCaseCommandError, 422),
+)
+# The identity context's errors that reach the web layer outside its own routes.
+IDENTITY_STATUS: tuple[tuple[type[IdentityError], int, str], ...] = (
+    (AccountLockedError, 401, "account_locked"),
+    (InvalidCredentialsError, 401, "unauthorized"),
+    (SessionExpiredError, 401, "unauthorized"),
+    (InvalidTokenError, 401, "unauthorized"),
+    (OidcError, 401, "sign_in_failed"),
+    (AccountError, 422, "invalid_account_change"),
+)
+AUDIT_FAILED = (
+    "the access could not be recorded in the audit trail, so nothing was shown or changed; "
+    "try again, and report it if it persists"
 )
 RETRY_AFTER_SECONDS = "1"
 # Request validation errors on these headers have their own codes, so clients can tell them apart.
@@ -116,6 +139,19 @@ def install_problem_handlers(app: FastAPI, html: HtmlRenderer | None = None) -> 
         status = next((code for family, code in CASES_STATUS if isinstance(exc, family)), 422)
         headers = {"Retry-After": RETRY_AFTER_SECONDS} if exc.retryable else None
         return problem_response(request, status, exc.code, exc.render(language(request)), headers)
+
+    @app.exception_handler(IdentityError)
+    async def on_identity(request: Request, exc: IdentityError) -> Response:
+        status, code = next(
+            ((status, code) for family, status, code in IDENTITY_STATUS if isinstance(exc, family)),
+            (403, "forbidden"),
+        )
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return problem_response(request, status, code, str(exc), headers)
+
+    @app.exception_handler(AuditError)
+    async def on_audit(request: Request, _exc: AuditError) -> Response:
+        return problem_response(request, 500, "audit_failed", AUDIT_FAILED)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
