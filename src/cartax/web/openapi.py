@@ -45,6 +45,15 @@ COMMAND_ERRORS = {
 }
 
 
+REPLAYED_HEADER = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same key.",
+        "required": True,
+        "schema": {"type": "string", "enum": ["true", "false"]},
+    }
+}
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
 
@@ -90,6 +99,7 @@ def _document_problems(operation: dict[str, Any]) -> None:
         for status, description in SIGNED_IN_ERRORS.items():
             responses.setdefault(status, _problem(description))
     if "Idempotency-Key" in str(operation.get("parameters", [])):
+        responses.get("200", {}).setdefault("headers", REPLAYED_HEADER)
         for status, description in COMMAND_ERRORS.items():
             responses.setdefault(status, _problem(description))
         responses.setdefault("422", _problem("A parameter, the body or the key is not valid."))
