@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from identity_factories import HASHER, PASSWORD, T0, make_officer
 
 from cartax.identity import (
     AccountError,
@@ -21,6 +20,7 @@ from cartax.identity import (
 )
 from cartax.identity.adapters.memory import MemoryIdentity
 from cartax.identity.adapters.totp import PyotpCodes
+from identity_factories import HASHER, PASSWORD, T0, make_officer
 
 NEW_PASSWORD = "a new and longer passphrase"  # noqa: S105 - a test password
 

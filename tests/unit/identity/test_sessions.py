@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from identity_factories import T0
 
 from cartax.identity import (
     SessionExpiredError,
@@ -14,6 +13,7 @@ from cartax.identity import (
     start_session,
 )
 from cartax.identity.adapters.memory import MemorySessions
+from identity_factories import T0
 
 LIMITS = SessionLimits(idle=timedelta(minutes=15), absolute=timedelta(hours=8), warning=timedelta(minutes=3))
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from identity_factories import CODES, HASHER, PASSWORD, T0, code_at, make_officer
 
 from cartax.identity import (
     AccountLockedError,
@@ -18,6 +17,7 @@ from cartax.identity import (
 )
 from cartax.identity.adapters.argon2_hasher import Argon2Hasher
 from cartax.identity.adapters.memory import MemoryIdentity
+from identity_factories import CODES, HASHER, PASSWORD, T0, code_at, make_officer
 
 WRONG = "not it at all"
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from identity_factories import T0
 
 from cartax.identity import (
     AccountError,
@@ -14,6 +13,7 @@ from cartax.identity import (
     revoke_token,
 )
 from cartax.identity.adapters.memory import MemoryTokens
+from identity_factories import T0
 
 
 def issue(store: MemoryTokens, role: Role = Role.VIEWER, days: int = 30) -> str:
