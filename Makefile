@@ -44,8 +44,8 @@ check: install lint types
 	$(BIN)/bandit -q -c pyproject.toml -r src
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench
+	$(BIN)/ruff format --no-cache --check src tests bench
 
 types: install
 	$(BIN)/mypy
