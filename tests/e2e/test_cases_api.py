@@ -118,7 +118,7 @@ def test_two_officers_approve_a_large_refund_and_each_decision_is_audited(world:
     assert (twice.status_code, twice.json()["code"]) == (403, "same_officer")
     assert (second.status_code, second.json()["outcome"]) == (200, "approved")
     decisions = [row for row in audit_rows(world) if row[0] == AccessAction.DECISION]
-    assert len(decisions) == 2
+    assert len(decisions) == 3  # each request is recorded before it runs, the refused one too
     assert {row[2] for row in decisions} == {f"case:{case_key}"}
     assert {row[3] for row in decisions} == {OWNER}
 

@@ -1,9 +1,9 @@
 """Access records (접속기록) for what staff do through the web: reads of personal data and decisions.
 
 The audit context seals them into its chain; this module only says who, from where, on what and whose.
-A read is recorded *before* the data is sent (no record, no data); a decision right after it is made,
-never for the replay of an earlier one. Reasons recorded for decisions are stable codes: an officer's
-own words stay in the case's history, where a typed number cannot leak into the audit trail.
+A read is recorded *before* the data is sent (no record, no data), and a decision before it is made (no
+record, no decision). Reasons recorded for decisions are stable codes: an officer's own words stay in
+the case's history, where a typed number cannot leak into the audit trail.
 """
 
 from __future__ import annotations

@@ -223,10 +223,9 @@ def _officer_routes(router: APIRouter, deps: CaseDeps, auth: Auth, seen: SeenBy)
         request: Request,
         response: Response,
     ) -> s.CommandOutcome:
-        officer, status = _decidable(case)
+        officer, status = _decidable(deps, request, case, "approve_requested")
         command = ApproveRefund(status.case_key)
-        result = deps.service.execute(command, Actor.officer(officer.officer_id), key)
-        return _decided(deps, request, officer, status, result, response, "officer_approved")
+        return _answer(deps.service.execute(command, Actor.officer(officer.officer_id), key), response)
 
     @router.post(
         "/cases/{case_id}/reject",
@@ -241,10 +240,9 @@ def _officer_routes(router: APIRouter, deps: CaseDeps, auth: Auth, seen: SeenBy)
         request: Request,
         response: Response,
     ) -> s.CommandOutcome:
-        officer, status = _decidable(case)
+        officer, status = _decidable(deps, request, case, "reject_requested")
         command = RejectRefund(status.case_key, body.reason)
-        result = deps.service.execute(command, Actor.officer(officer.officer_id), key)
-        return _decided(deps, request, officer, status, result, response, "officer_rejected")
+        return _answer(deps.service.execute(command, Actor.officer(officer.officer_id), key), response)
 
     @router.get(
         "/detection/runs",
@@ -268,27 +266,22 @@ def _owner(case: Seen) -> Actor:
     return Actor.citizen(case.principal.owner_id)
 
 
-def _decidable(case: Seen) -> tuple[OfficerPrincipal, CaseStatus]:
-    officer = case.principal
+def _decidable(
+    deps: CaseDeps, request: Request, case: Seen, reason: str
+) -> tuple[OfficerPrincipal, CaseStatus]:
+    """The officer may decide this case; the request is recorded in the audit trail.
+
+    Recorded before the command runs, in its own transaction (the cases context owns the command's):
+    no decision is ever made without its access record. A request that then fails or replays an earlier
+    one is recorded too; ``reason`` names it as a request, and the case's history says what happened.
+    """
+    officer, status = case.principal, case.case
     if not isinstance(officer, OfficerPrincipal):  # seen.officer lets only officers through
         raise ProblemError(403, "officer_required", "only an officer can do this")
-    require(officer, Permission.APPROVE_CASE, case.case)
-    return officer, case.case
-
-
-def _decided(
-    deps: CaseDeps,
-    request: Request,
-    officer: OfficerPrincipal,
-    status: CaseStatus,
-    result: CommandResult,
-    response: Response,
-    reason: str,
-) -> s.CommandOutcome:
-    if not result.replayed:
-        subject = f"case:{status.case_key}"
-        deps.access.decision(request, officer, status.district, subject, status.owner_id, reason)
-    return _answer(result, response)
+    require(officer, Permission.APPROVE_CASE, status)
+    subject = f"case:{status.case_key}"
+    deps.access.decision(request, officer, status.district, subject, status.owner_id, reason)
+    return officer, status
 
 
 def _answer(result: CommandResult, response: Response) -> s.CommandOutcome:
