@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import io
 import json
 import os
 import platform
@@ -34,6 +35,7 @@ OPENFISCA_PYTHON = BENCH / ".venv-openfisca" / "bin" / "python"
 sys.path.insert(0, str(BENCH))
 
 from cartax.rules import calculate, default_law, parse_request  # noqa: E402
+from cartax.rules.cli import run_lines  # noqa: E402
 from cartax.rules.vectorised import assess_columns, refund_columns, refund_lines_by_case  # noqa: E402
 from rules_baseline import annual_tax  # noqa: E402
 from rules_data import calc_requests, prepaid_transfers, request_at, synthetic_fleet  # noqa: E402
@@ -167,6 +169,30 @@ def part_refunds(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def profile(task: Callable[[], Any], order: str, rows: int = 15) -> list[dict[str, Any]]:
+    """The top functions of one run of ``task`` under cProfile, by ``order`` (tottime or cumtime)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    task()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]  # pstats keeps the total on the instance
+    column = {"tottime": 2, "cumtime": 3}[order]
+    items = sorted(stats.stats.items(), key=lambda item: item[1][column], reverse=True)[:rows]  # type: ignore[attr-defined]
+    if order == "cumtime":  # shares of the whole run: the outermost call's cumulative time
+        total = items[0][1][3]
+    return [
+        {
+            "function": f"{Path(file).name}:{line}({name})",
+            "calls": calls,
+            "tottime_s": round(tottime, 4),
+            "cumtime_s": round(cumtime, 4),
+            "share_pct": round(100 * (tottime if order == "tottime" else cumtime) / total, 1),
+        }
+        for (file, line, name), (_, calls, tottime, cumtime, _) in items
+    ]
+
+
 def part_scalar(args: argparse.Namespace) -> dict[str, Any]:
     law = default_law()
     requests = [parse_request(raw, 2020, 2027) for raw in calc_requests(args.requests, YEAR)]
@@ -177,24 +203,7 @@ def part_scalar(args: argparse.Namespace) -> dict[str, Any]:
             calculate(request, law, today)
 
     timing, _ = timed(run, args.repeat)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for request in requests:
-        calculate(request, law, today)
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt  # type: ignore[attr-defined]  # pstats keeps the total on the instance
-    rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:15]  # type: ignore[attr-defined]
-    top = [
-        {
-            "function": f"{Path(file).name}:{line}({name})",
-            "calls": calls,
-            "tottime_s": round(tottime, 4),
-            "cumtime_s": round(cumtime, 4),
-            "share_pct": round(100 * tottime / total, 1),
-        }
-        for (file, line, name), (_, calls, tottime, cumtime, _) in rows
-    ]
+    top = profile(run, "tottime")
     return {
         "requests": args.requests,
         "seconds": timing.best,
@@ -223,6 +232,12 @@ def part_cli(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     subprocess.run([str(cartax), "--help"], check=True, capture_output=True)
     startup = time.perf_counter() - start
+    # Where a line's time goes, in-process: JSON in, parse, calculate, response with its trace, JSON out.
+    sample = "".join(source.read_text(encoding="utf-8").splitlines(keepends=True)[: min(args.lines, 20_000)])
+    law = default_law()
+    top = profile(
+        lambda: run_lines(io.StringIO(sample), io.StringIO(), law, date(YEAR + 1, 2, 15)), "cumtime", 12
+    )
     return {
         "lines": args.lines,
         "seconds": seconds,
@@ -230,6 +245,7 @@ def part_cli(args: argparse.Namespace) -> dict[str, Any]:
         "startup_seconds": startup,
         "exit_status": done.returncode,
         "answered": answered,
+        "profile": top,
     }
 
 
@@ -376,8 +392,11 @@ def report(results: dict[str, Any]) -> None:
     for name in (*PARTS, "openfisca"):
         part = {key: value for key, value in results[name].items() if key != "profile"}
         print(f"{name}: {json.dumps(part)}")
-    for row in results["scalar"].get("profile", []):
-        print(f"  {row['share_pct']:5.1f}%  {row['tottime_s']:7.3f}s  {row['calls']:>8}  {row['function']}")
+    for name, label in (("scalar", "calculate(), by own time"), ("cli", "run_lines(), by cumulative time")):
+        print(f"profile of {label}:")
+        for row in results[name].get("profile", []):
+            times = f"{row['tottime_s']:7.3f}s own {row['cumtime_s']:7.3f}s cumulative"
+            print(f"  {row['share_pct']:5.1f}%  {times}  {row['calls']:>8} calls  {row['function']}")
     print("summary:", json.dumps(results["summary"]))
 
 
