@@ -1,8 +1,9 @@
 """The embedded demo: one generated district, detected and stored, ready before the platform serves.
 
 Run once per data directory by ``cartax serve --demo`` (and so by ``make run``): it generates the demo
-district's feeds, migrates the database, finds every refund and keeps the cases with their events. A
-second start finds the work done and only serves. Never used when the environment is production.
+district's feeds, migrates the database, loads the registry, finds every refund and keeps the cases with
+their events, and creates the demo district's two officers. A second start finds the work done and only
+serves. Never used when the environment is production.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cartax.bootstrap import Platform
+from cartax.demo.officers import add_demo_officers
 from cartax.detection import count_runs, detect_feeds, store_run
+from cartax.identity.adapters.config import pii_cipher
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
-from cartax.infra.crypto import PiiCipher
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.feeds import read_feeds
 from cartax.registry.ingest import ingest_feeds
@@ -49,6 +51,7 @@ def prepare_demo(platform: Platform, say: Callable[[str], object] = print) -> De
     upgrade(url)
     engine = make_engine(url)
     try:
+        add_demo_officers(platform, engine, DEMO_DISTRICT, say)
         if count_runs(engine):
             return DemoState(feeds, today.year, today, prepared_now=False)
         if not (feeds / "vehicles.parquet").is_file():
@@ -74,9 +77,5 @@ def prepare_demo(platform: Platform, say: Callable[[str], object] = print) -> De
 
 def _ingest(platform: Platform, engine: Engine, feeds: Path) -> None:
     """Load the demo feeds into the registry, personal data encrypted, as ``cartax ingest`` does."""
-    settings = platform.settings
-    retired = [key.strip() for key in settings.pii_old_keys.get_secret_value().split(",") if key.strip()]
-    cipher = PiiCipher.from_secrets(
-        settings.pii_key.get_secret_value(), settings.blind_index_key.get_secret_value(), retired
-    )
+    cipher = pii_cipher(platform.settings)
     ingest_feeds(read_feeds(feeds), RegistryUnitOfWork(session_factory(engine), platform.clock), cipher)
