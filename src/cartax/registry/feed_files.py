@@ -105,9 +105,16 @@ def locate(directory: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def read_raw(name: str, path: Path) -> RawFeed:
-    """Read one feed file (CSV or Parquet by its suffix) with every contract column as text."""
-    frame = _read_parquet(name, path) if path.suffix == ".parquet" else _read_csv(name, path)
+def read_raw(name: str, path: Path, leave_out: Sequence[str] = ()) -> RawFeed:
+    """Read one feed file (CSV or Parquet by its suffix) with every contract column as text.
+
+    ``leave_out`` names columns the caller does not need and that no rule reads (the owners' personal
+    columns, for detection): a Parquet file does not even load them.
+    """
+    if path.suffix == ".parquet":
+        frame = _read_parquet(name, path, leave_out)
+    else:
+        frame = _read_csv(name, path).drop(leave_out)
     return RawFeed(name, path, frame)
 
 
@@ -204,7 +211,7 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) == b"\n"
 
 
-def _read_parquet(name: str, path: Path) -> pl.DataFrame:
+def _read_parquet(name: str, path: Path, leave_out: Sequence[str] = ()) -> pl.DataFrame:
     try:
         schema = pl.read_parquet_schema(path)
     except Exception:  # any failure to read the footer means the file is not Parquet
@@ -218,12 +225,14 @@ def _read_parquet(name: str, path: Path) -> pl.DataFrame:
                 f"{path.name}: column {column} has type {dtype}, which has no plain text form; "
                 "use text, whole numbers, dates or booleans",
             )
-    columns = list(FEED_COLUMNS[name])
+    columns = [column for column in FEED_COLUMNS[name] if column not in leave_out]
     frame = pl.read_parquet(path, columns=columns).select(
         _as_read(column, schema[column]) for column in columns
     )
     rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True).alias(ROW)
-    return _normalise(frame, {column: columns.index(column) for column in positions}, rows)
+    return _normalise(
+        frame, {column: columns.index(column) for column in positions if column in columns}, rows
+    )
 
 
 def _as_read(column: str, dtype: pl.DataType) -> pl.Expr:

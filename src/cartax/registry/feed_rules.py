@@ -118,9 +118,9 @@ def owner_checks(frame: pl.DataFrame) -> list[Check]:
     )
 
 
-def owner_columns(_schema: pl.Schema) -> list[pl.Expr]:
-    # Personal columns are carried exactly as read: never validated, so never quoted in a reject.
-    return [pl.col(column) for column in FEED_COLUMNS["owners"]]
+def owner_columns(schema: pl.Schema) -> list[pl.Expr]:
+    # Personal columns are carried exactly as read (when read at all): never validated, so never quoted.
+    return [pl.col(column) for column in FEED_COLUMNS["owners"] if column in schema]
 
 
 def registration_checks(frame: pl.DataFrame, refs: References) -> list[Check]:

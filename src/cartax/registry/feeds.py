@@ -83,11 +83,15 @@ class Feeds:
         return sum(1 for reject in self.rejects if reject.feed == feed)
 
 
-def read_feeds(directory: Path) -> Feeds:
-    """Read and validate the feeds in ``directory``; raise :class:`FeedError` when a file is refused."""
+def read_feeds(directory: Path, *, personal: bool = True) -> Feeds:
+    """Read and validate the feeds in ``directory``; raise :class:`FeedError` when a file is refused.
+
+    ``personal=False`` leaves the owners' personal columns out (detection needs none of them): the
+    same rows are accepted and rejected, and nobody's name or number is even loaded.
+    """
     if not directory.is_dir():
         raise FeedError(None, "the feeds directory does not exist or is not a directory")
-    raws = _read_all(directory)
+    raws = _read_all(directory, () if personal else r.PERSONAL_COLUMNS)
     rejects: list[Reject] = []
     vehicles, vehicle_ids = _accept(
         raws["vehicles"], r.vehicle_checks, r.vehicle_columns, rejects, "vehicle_id"
@@ -121,7 +125,7 @@ def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
         writer.writerows((reject.feed, reject.row, reject.reason_code, reject.reason) for reject in rejects)
 
 
-def _read_all(directory: Path) -> dict[str, RawFeed]:
+def _read_all(directory: Path, personal_left_out: Sequence[str]) -> dict[str, RawFeed]:
     raws: dict[str, RawFeed] = {}
     for name in REQUIRED_FEEDS + OPTIONAL_FEEDS:
         path = locate(directory, name)
@@ -133,7 +137,7 @@ def _read_all(directory: Path) -> dict[str, RawFeed]:
                     f"(required feeds: {', '.join(REQUIRED_FEEDS)})",
                 )
             continue
-        raws[name] = read_raw(name, path)
+        raws[name] = read_raw(name, path, personal_left_out if name == "owners" else ())
     return raws
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cartax.rules import default_law, evaluate
+from cartax.rules import cli, default_law, evaluate
 from cartax.rules.cli import run_lines
 
 TODAY = date(2026, 11, 25)
@@ -262,9 +262,9 @@ def test_one_bad_line_never_stops_the_others() -> None:
         json.dumps(make_request(id="b", tax_year=1999)),
         json.dumps(make_request(id="c")),
     ]
-    sink = io.StringIO()
+    sink = io.BytesIO()
     rejected = run_lines(io.StringIO("\n".join(lines) + "\n"), sink, default_law(), TODAY)
-    responses = [json.loads(line) for line in sink.getvalue().splitlines()]
+    responses = [json.loads(line) for line in sink.getvalue().decode().splitlines()]
     assert rejected == 3
     assert [r.get("id") for r in responses] == ["a", None, None, "b", "c"]
     assert responses[1]["error"] == {
@@ -281,3 +281,17 @@ def test_a_payer_who_held_no_day_gets_everything_back() -> None:
     response = evaluate(make_request(holding=holding), default_law(), TODAY)
     (line,) = response["refunds"]
     assert (line["cause"], line["refund_car_tax"], line["refund_edu_tax"]) == ("R4", 381510, 114460)
+
+
+def test_long_inputs_are_answered_by_several_processes_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "BATCH_LINES", 3)
+    lines = [json.dumps(make_request(id=f"r{i}", tax_year=2019 if i % 4 == 0 else 2026)) for i in range(11)]
+    source = "\n".join([*lines[:5], "", *lines[5:]]) + "\n"
+    one, two = io.BytesIO(), io.BytesIO()
+    rejected_one = run_lines(io.StringIO(source), one, default_law(), TODAY, workers=1)
+    rejected_two = run_lines(io.StringIO(source), two, default_law(), TODAY, workers=2)
+    assert one.getvalue() == two.getvalue()
+    assert (rejected_one, rejected_two) == (3, 3)
+    assert [json.loads(line)["id"] for line in two.getvalue().decode().splitlines()] == [
+        f"r{i}" for i in range(11)
+    ]
