@@ -63,6 +63,16 @@ def with_case_keys(frame: pl.DataFrame, tax_year: int) -> pl.DataFrame:
     )
 
 
+def _position_in_pair() -> pl.Expr:
+    """0, 1, 2 … within each (owner, vehicle) of a frame sorted by them; linear, no hash of the pairs."""
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    starts = (pl.col("owner_id") != pl.col("owner_id").shift(1)) | (
+        pl.col("vehicle_id") != pl.col("vehicle_id").shift(1)
+    )
+    first = pl.when(starts.fill_null(True)).then(index).forward_fill()
+    return index - first
+
+
 def build_cases(
     vehicles: pl.DataFrame,
     registrations: pl.DataFrame,
@@ -91,7 +101,7 @@ def build_cases(
         of_year.filter(pl.col("registered_year") <= tax_year)
         .drop("registered_year")
         .sort(["owner_id", "vehicle_id", "paid_on", "row"])
-        .with_columns(pl.int_range(pl.len()).over(CASE_KEYS).alias("seq"))
+        .with_columns(_position_in_pair().alias("seq"))
     )
     pairs = year_payments.group_by(CASE_KEYS, maintain_order=True).agg(pl.col("district").first())
     holdings = (
