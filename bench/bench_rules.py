@@ -239,7 +239,7 @@ def part_cli(args: argparse.Namespace) -> dict[str, Any]:
     sample = "".join(source.read_text(encoding="utf-8").splitlines(keepends=True)[: min(args.lines, 20_000)])
     law = default_law()
     top = profile(
-        lambda: run_lines(io.StringIO(sample), io.StringIO(), law, date(YEAR + 1, 2, 15)), "cumtime", 12
+        lambda: run_lines(io.StringIO(sample), io.BytesIO(), law, date(YEAR + 1, 2, 15)), "cumtime", 12
     )
     return {
         "lines": args.lines,
