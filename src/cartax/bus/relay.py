@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -25,15 +26,14 @@ from cartax.infra import StoredEvent, list_events, mark_published
 log = logging.getLogger("cartax.bus")
 
 
-class Publisher:
+class Publisher(Protocol):
     """Where the relay hands a batch of events (the in-process bus here; JetStream in services mode)."""
 
-    def publish(self, events: Sequence[StoredEvent]) -> None:
-        raise NotImplementedError
+    def publish(self, events: Sequence[StoredEvent]) -> None: ...
 
 
 @dataclass
-class InProcessBus(Publisher):
+class InProcessBus:
     engine: Engine
     subscriptions: Sequence[Subscription]
     clock: Callable[[], datetime]
