@@ -13,34 +13,8 @@ from fastapi.testclient import TestClient
 from cartax.bootstrap import Platform
 from cartax.rules import contract, default_law, evaluate
 from cartax.web import create_app
+from rules_factories import TV12
 
-# The worked example of contracts.md §1 and the figures it promises.
-TV12: dict[str, Any] = {
-    "id": "TV12",
-    "tax_year": 2026,
-    "district": "11110",
-    "vehicle": {
-        "category": "passenger",
-        "use": "private",
-        "displacement_cc": 1999,
-        "van_class": None,
-        "special_class": None,
-        "load_kg": None,
-        "first_registered_on": "2025-03-10",
-        "manufactured_year": 2025,
-    },
-    "holding": {
-        "start": {"event": "held"},
-        "end": {"event": "transfer", "date": "2026-07-01", "prepayment_passed_on": False},
-    },
-    "exemptions": [],
-    "payments": [
-        {"id": "p1", "kind": "prepay_jan", "paid_on": "2026-01-25", "car_tax": 381510, "edu_tax": 114460}
-    ],
-    "decision_on": "2026-08-14",
-    "arrears": 0,
-    "as_of": "2026-08-14",
-}
 VECTORS = Path(__file__).resolve().parents[1] / "contract" / "vectors.jsonl"
 CASES = [json.loads(line) for line in VECTORS.read_text(encoding="utf-8").splitlines() if line.strip()]
 SECURITY_HEADERS = {

@@ -13,39 +13,9 @@ import pytest
 
 from cartax.rules import cli, default_law, evaluate
 from cartax.rules.cli import run_lines
+from rules_factories import make_request
 
 TODAY = date(2026, 11, 25)
-
-
-def make_request(**overrides: Any) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "id": "r1",
-        "tax_year": 2026,
-        "district": "11110",
-        "vehicle": {
-            "category": "passenger",
-            "use": "private",
-            "displacement_cc": 1999,
-            "van_class": None,
-            "special_class": None,
-            "load_kg": None,
-            "first_registered_on": "2025-03-10",
-            "manufactured_year": 2025,
-        },
-        "holding": {
-            "start": {"event": "held"},
-            "end": {"event": "transfer", "date": "2026-07-01", "prepayment_passed_on": False},
-        },
-        "exemptions": [],
-        "payments": [
-            {"id": "p1", "kind": "prepay_jan", "paid_on": "2026-01-25", "car_tax": 381510, "edu_tax": 114460}
-        ],
-        "decision_on": "2026-08-14",
-        "arrears": 0,
-        "as_of": "2026-08-14",
-    }
-    request.update(overrides)
-    return request
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -224,7 +194,7 @@ def test_bad_input_gets_the_contract_error(
     request = copy.deepcopy(make_request())
     mutate(request)
     response = evaluate(request, default_law(), TODAY)
-    assert response["id"] == "r1"
+    assert response["id"] == "TV12"
     assert response["error"]["code"] == code
     assert response["error"]["field"] == field
     assert len(response["error"]["message"]) > 20
