@@ -165,12 +165,46 @@ def refund_interest(refund: int, first: date, last: date, law: YearLaw) -> int:
     """환급가산금: refund × Σ(rate × days in each rate segment) / 365 from ``first`` to ``last`` inclusive."""
     if last < first or refund <= 0:
         return 0
-    rate_days = interest_rate_days(first, last, law.interest_rates)
+    rate_days = _rate_days_table(law).between(first, last)
     numerator = refund * rate_days
     denominator = 10_000 * law.interest_day_count
     if law.interest_rounding == "floor10":
         return floor10(numerator, denominator)
     return numerator // denominator
+
+
+@dataclass(frozen=True, slots=True)
+class _RateDays:
+    """Σ rate × days from the first rate's start to each day of a window, so any span is one subtraction."""
+
+    start: int  # ordinal of the first day in the table
+    cumulative: tuple[int, ...]  # cumulative[i]: Σ bp over days start .. start + i
+    rates: tuple[tuple[date, int], ...]
+
+    def between(self, first: date, last: date) -> int:
+        lo, hi = first.toordinal() - self.start, last.toordinal() - self.start
+        if lo < 1 or hi >= len(self.cumulative):
+            return interest_rate_days(first, last, self.rates)
+        return self.cumulative[hi] - self.cumulative[lo - 1]
+
+
+def _rate_days_table(law: YearLaw) -> _RateDays:
+    """The table for interest decided up to ten years after the tax year, built once per year law."""
+    table = law.memo.get("interest_rate_days")
+    if table is None:
+        first = law.interest_rates[0][0]
+        last = date(law.tax_year.year + 10, 12, 31)
+        running, cumulative = 0, []
+        index, rates = 0, law.interest_rates
+        day = first
+        while day <= last:
+            while index + 1 < len(rates) and rates[index + 1][0] <= day:
+                index += 1
+            running += rates[index][1]
+            cumulative.append(running)
+            day += ONE_DAY
+        table = law.memo["interest_rate_days"] = _RateDays(first.toordinal(), tuple(cumulative), rates)
+    return table
 
 
 def interest_rate_days(first: date, last: date, rates: tuple[tuple[date, int], ...]) -> int:
