@@ -29,11 +29,23 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.demo_provider import DemoOidcProvider
     from cartax.identity.adapters.oidc import OidcClient
     from cartax.identity.adapters.web import IdentityWeb
+    from cartax.infra.crypto import PiiCipher
     from cartax.registry.adapters.owner_view import SqlOwnerView
 
 DEMO_ISSUER_PATH = "/demo-oidc"
 DEMO_IDENTITIES = 5
 """How many owners with cases the embedded demo provider offers to sign in as."""
+
+
+def pii_cipher(settings: Settings) -> PiiCipher:
+    """The personal-data cipher: the current key, plus the retired ones (``CARTAX_PII_OLD_KEYS``) that
+    still decrypt during a rotation. The one place that reads those secrets."""
+    from cartax.infra.crypto import PiiCipher
+
+    retired = [key.strip() for key in settings.pii_old_keys.get_secret_value().split(",") if key.strip()]
+    return PiiCipher.from_secrets(
+        settings.pii_key.get_secret_value(), settings.blind_index_key.get_secret_value(), retired
+    )
 
 
 def system_clock() -> datetime:
@@ -101,7 +113,6 @@ def connect(platform: Platform) -> Services:
     from cartax.identity.adapters.config import (
         citizen_session_limits,
         officer_session_limits,
-        pii_cipher,
         sign_in_deps,
     )
     from cartax.identity.adapters.sql import SqlIdentity

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import insert
 
 from cartax.audit import AccessAction
+from cartax.bootstrap import pii_cipher
 from cartax.identity import Role
-from cartax.identity.adapters.config import pii_cipher
 from cartax.registry.adapters.tables import owners
 from web_factories import NOW, World, audit_rows
 

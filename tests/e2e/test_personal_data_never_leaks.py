@@ -33,11 +33,11 @@ from sqlalchemy import Engine, MetaData, select
 
 from cartax.audit import AccessAction
 from cartax.audit.adapters.sql import SqlAuditStore
+from cartax.bootstrap import pii_cipher
 from cartax.cases import Actor, MarkNotified
 from cartax.detection.database import detect_in_database
 from cartax.detection.run import detect_feeds
 from cartax.identity import Role
-from cartax.identity.adapters.config import pii_cipher
 from cartax.infra import SqlUnitOfWork, list_events, session_factory
 from cartax.infra.outbox import add_events
 from cartax.registry.adapters.tables import owners

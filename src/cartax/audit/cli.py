@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from cartax.audit.adapters.config import anchor_store, chain_keys, pii_cipher
+from cartax.audit.adapters.config import anchor_store, chain_keys
 from cartax.audit.adapters.sql import SqlAuditStore
 from cartax.audit.chain import ChainReport
 from cartax.audit.errors import AuditError
 from cartax.audit.log import take_anchor, verify
-from cartax.bootstrap import bootstrap
+from cartax.bootstrap import bootstrap, pii_cipher
 from cartax.infra import make_engine
 from cartax.infra.crypto import VERSION, DecryptionError
 from cartax.infra.rotation import encrypted_columns, rotate_column

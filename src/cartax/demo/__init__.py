@@ -15,10 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from cartax.bootstrap import Platform
+from cartax.bootstrap import Platform, pii_cipher
 from cartax.demo.officers import add_demo_officers
 from cartax.detection import count_runs, detect_feeds, store_run
-from cartax.identity.adapters.config import pii_cipher
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.feeds import read_feeds

@@ -16,9 +16,8 @@ import pyotp
 import typer
 from sqlalchemy import Engine
 
-from cartax.bootstrap import Platform, bootstrap
+from cartax.bootstrap import Platform, bootstrap, pii_cipher
 from cartax.identity.adapters.argon2_hasher import Argon2Hasher
-from cartax.identity.adapters.config import pii_cipher
 from cartax.identity.adapters.sql import SqlIdentity
 from cartax.identity.adapters.totp import PyotpCodes
 from cartax.identity.model import Role

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from cartax.bootstrap import bootstrap
+from cartax.bootstrap import bootstrap, pii_cipher
 from cartax.infra import make_engine, session_factory, upgrade
-from cartax.infra.crypto import PiiCipher
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.errors import FeedError
 from cartax.registry.feeds import read_feeds, write_rejects
@@ -64,10 +63,7 @@ def register(app: typer.Typer) -> None:
         url = settings.effective_database_url
         upgrade(url)
         engine = make_engine(url)
-        retired = [key.strip() for key in settings.pii_old_keys.get_secret_value().split(",") if key.strip()]
-        cipher = PiiCipher.from_secrets(
-            settings.pii_key.get_secret_value(), settings.blind_index_key.get_secret_value(), retired
-        )
+        cipher = pii_cipher(settings)
         try:
             report = ingest_feeds(
                 validated, RegistryUnitOfWork(session_factory(engine), platform.clock), cipher

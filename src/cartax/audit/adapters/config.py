@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from cartax.audit.adapters.anchor_file import FileAnchors
 from cartax.audit.chain import ChainKeys
-from cartax.infra.crypto import PiiCipher
 from cartax.settings import Settings
 
 ANCHOR_FILE = "audit-anchors.jsonl"
@@ -21,11 +20,3 @@ def chain_keys(settings: Settings) -> ChainKeys:
 
 def anchor_store(settings: Settings) -> FileAnchors:
     return FileAnchors(settings.audit_anchor_file or settings.data_dir / ANCHOR_FILE)
-
-
-def pii_cipher(settings: Settings) -> PiiCipher:
-    """The personal-data cipher: the current key, plus the retired ones (``CARTAX_PII_OLD_KEYS``)."""
-    retired = [k.strip() for k in settings.pii_old_keys.get_secret_value().split(",") if k.strip()]
-    return PiiCipher.from_secrets(
-        settings.pii_key.get_secret_value(), settings.blind_index_key.get_secret_value(), retired
-    )

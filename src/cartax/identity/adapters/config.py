@@ -9,16 +9,7 @@ from cartax.identity.adapters.argon2_hasher import Argon2Hasher
 from cartax.identity.adapters.totp import PyotpCodes
 from cartax.identity.sessions import SessionLimits
 from cartax.identity.signin import LockoutLimits, SignInDeps
-from cartax.infra.crypto import PiiCipher
 from cartax.settings import Settings
-
-
-def pii_cipher(settings: Settings) -> PiiCipher:
-    """The personal-data cipher: the current key, plus the retired ones that still decrypt."""
-    retired = [k.strip() for k in settings.pii_old_keys.get_secret_value().split(",") if k.strip()]
-    return PiiCipher.from_secrets(
-        settings.pii_key.get_secret_value(), settings.blind_index_key.get_secret_value(), retired
-    )
 
 
 def lockout_limits(settings: Settings) -> LockoutLimits:
