@@ -86,6 +86,9 @@ def register(app: typer.Typer) -> None:
             )
         decided = _date(decision_date)
         if from_db:
+            if feeds is not None:
+                message = "give either --feeds DIR or --from-db, not both"
+                raise typer.BadParameter(message, param_hint="--feeds")
             _from_database(year, decided, incremental, out, fmt)
             return
         if feeds is None or out is None or incremental:
