@@ -21,23 +21,9 @@ from pathlib import Path
 
 import httpx
 
-REQUEST = {
-    "id": "TV12",
-    "tax_year": 2026,
-    "district": "11110",
-    "vehicle": {
-        "category": "passenger",
-        "use": "private",
-        "displacement_cc": 1999,
-        "first_registered_on": "2025-03-10",
-    },
-    "holding": {"start": {"event": "held"}, "end": {"event": "transfer", "date": "2026-07-01"}},
-    "exemptions": [],
-    "payments": [
-        {"id": "p1", "kind": "prepay_jan", "paid_on": "2026-01-25", "car_tax": 381510, "edu_tax": 114460}
-    ],
-    "decision_on": "2026-08-14",
-}
+from cartax.rules.contract import EXAMPLE_REQUEST
+
+REQUEST = dict(EXAMPLE_REQUEST)
 WARM_UP = 300
 SEQUENTIAL = 2000
 CONCURRENT = 4000

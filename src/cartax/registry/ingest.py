@@ -24,7 +24,7 @@ from cartax.infra.crypto import PiiCipher
 from cartax.registry.adapters import tables as t
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.events import FeedsIngested, RegistryCorrected
-from cartax.registry.feed_files import ROW
+from cartax.registry.feed_files import FEED_COLUMNS, ROW
 from cartax.registry.feeds import Feeds
 from cartax.registry.holdings import derive_holdings
 
@@ -85,17 +85,7 @@ VEHICLES = _Entity(
     "vehicle",
     t.vehicles,
     ("vehicle_id",),
-    (
-        "plate",
-        "category",
-        "use",
-        "displacement_cc",
-        "van_class",
-        "special_class",
-        "load_kg",
-        "first_registered_on",
-        "manufactured_year",
-    ),
+    tuple(column for column in FEED_COLUMNS["vehicles"] if column != "vehicle_id"),
 )
 OWNERS = _Entity(
     "owners",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from cartax.core.dates import parse_date
@@ -59,6 +60,37 @@ END = {"event", "date", "prepayment_passed_on"}
 EXEMPTION = {"rate", "effective_from", "decided_on", "applied_on"}
 PAYMENT = {"id", "kind", "paid_on", "car_tax", "edu_tax", "via_grievance"}
 RATES = {1: 100, 0.5: 50}
+
+EXAMPLE_REQUEST: Mapping[str, Any] = MappingProxyType(
+    {
+        "id": "TV12",
+        "tax_year": 2026,
+        "district": "11110",
+        "vehicle": {
+            "category": "passenger",
+            "use": "private",
+            "displacement_cc": 1999,
+            "van_class": None,
+            "special_class": None,
+            "load_kg": None,
+            "first_registered_on": "2025-03-10",
+            "manufactured_year": 2025,
+        },
+        "holding": {
+            "start": {"event": "held"},
+            "end": {"event": "transfer", "date": "2026-07-01", "prepayment_passed_on": False},
+        },
+        "exemptions": [],
+        "payments": [
+            {"id": "p1", "kind": "prepay_jan", "paid_on": "2026-01-25", "car_tax": 381510, "edu_tax": 114460}
+        ],
+        "decision_on": "2026-08-14",
+        "arrears": 0,
+        "as_of": "2026-08-14",
+    }
+)
+"""The contract's worked example (contracts.md §1, TV12): a private 1,999cc car prepaid in January and
+sold on 1 July 2026 — 250,040원 back plus 930원 interest. Read-only: deep-copy it to change it."""
 
 
 def parse_request(raw: object, first_year: int, last_year: int) -> CalcRequest:

@@ -7,10 +7,13 @@ mirror that contract for readers and client generators; tests keep the two in st
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from cartax.rules.contract import EXAMPLE_REQUEST
 
 Category = Literal["passenger", "passenger_other", "van", "truck", "special", "tricycle"]
 PaymentKind = Literal[
@@ -94,37 +97,7 @@ class CalcRequest(_Strict):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "TV12",
-                    "tax_year": 2026,
-                    "district": "11110",
-                    "vehicle": {
-                        "category": "passenger",
-                        "use": "private",
-                        "displacement_cc": 1999,
-                        "first_registered_on": "2025-03-10",
-                    },
-                    "holding": {
-                        "start": {"event": "held"},
-                        "end": {"event": "transfer", "date": "2026-07-01", "prepayment_passed_on": False},
-                    },
-                    "exemptions": [],
-                    "payments": [
-                        {
-                            "id": "p1",
-                            "kind": "prepay_jan",
-                            "paid_on": "2026-01-25",
-                            "car_tax": 381510,
-                            "edu_tax": 114460,
-                        }
-                    ],
-                    "decision_on": "2026-08-14",
-                    "arrears": 0,
-                }
-            ]
-        },
+        json_schema_extra={"examples": [copy.deepcopy(dict(EXAMPLE_REQUEST))]},
     )
 
     id: str | int

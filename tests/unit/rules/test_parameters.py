@@ -12,6 +12,7 @@ import yaml
 
 from cartax.rules import Law, ParameterError, default_law, evaluate, load_rule_set
 from cartax.rules.adapters.yaml_source import DEFAULT_DIRECTORY
+from rules_factories import make_request
 
 TODAY = date(2026, 11, 25)
 
@@ -27,28 +28,6 @@ def law_with(tmp_path: Path, file: str, name: str, values: dict[Any, Any]) -> La
     return Law(load_rule_set(directory))
 
 
-def request(**overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": "x",
-        "tax_year": 2026,
-        "district": "11110",
-        "vehicle": {
-            "category": "passenger",
-            "use": "private",
-            "displacement_cc": 1999,
-            "first_registered_on": "2025-03-10",
-        },
-        "holding": {"start": {"event": "held"}, "end": {"event": "transfer", "date": "2026-07-01"}},
-        "exemptions": [],
-        "payments": [
-            {"id": "p1", "kind": "prepay_jan", "paid_on": "2026-01-25", "car_tax": 381510, "edu_tax": 114460}
-        ],
-        "decision_on": "2026-08-14",
-    }
-    base.update(overrides)
-    return base
-
-
 def test_the_shipped_rule_set_is_versioned_and_fingerprinted() -> None:
     rule_set = default_law().rule_set
     assert rule_set.version == "2026.1"
@@ -62,15 +41,15 @@ def test_the_shipped_rule_set_is_versioned_and_fingerprinted() -> None:
 
 def test_transfer_day_owner_seller_gives_the_seller_one_more_day(tmp_path: Path) -> None:
     law = law_with(tmp_path, "choices.yaml", "transfer_day_owner", {date(2020, 1, 1): "seller"})
-    buyer = evaluate(request(), default_law(), TODAY)["refunds"][0]
-    seller = evaluate(request(), law, TODAY)["refunds"][0]
+    buyer = evaluate(make_request(), default_law(), TODAY)["refunds"][0]
+    seller = evaluate(make_request(), law, TODAY)["refunds"][0]
     assert seller["liability_car_tax"] > buyer["liability_car_tax"]
     assert seller["refund_car_tax"] == 191280  # 381,510 × 183/365 kept: one day fewer to refund
 
 
 def test_gross_basis_computes_the_prepayment_liability_before_the_deduction(tmp_path: Path) -> None:
     law = law_with(tmp_path, "choices.yaml", "prepaid_refund_basis", {date(2020, 1, 1): "gross"})
-    line = evaluate(request(), law, TODAY)["refunds"][0]
+    line = evaluate(make_request(), law, TODAY)["refunds"][0]
     assert line["liability_car_tax"] == 198250  # floor10(399,800 × 181/365 = 198,256.9)
     assert line["liability_edu_tax"] == 59470
 
@@ -80,15 +59,16 @@ def test_truck_block_rounding_floor(tmp_path: Path) -> None:
     truck = {"category": "truck", "use": "private", "load_kg": 15000, "first_registered_on": "2020-01-01"}
     holding = {"start": {"event": "held"}, "end": {"event": "held"}}
     assert (
-        evaluate(request(vehicle=truck, holding=holding, payments=[]), law, TODAY)["annual"]["base"] == 157500
+        evaluate(make_request(vehicle=truck, holding=holding, payments=[]), law, TODAY)["annual"]["base"]
+        == 157500
     )
 
 
 def test_deregistration_day_not_taxed(tmp_path: Path) -> None:
     law = law_with(tmp_path, "choices.yaml", "deregistration_day_taxed", {date(2020, 1, 1): False})
     holding = {"start": {"event": "held"}, "end": {"event": "deregistration", "date": "2026-07-01"}}
-    taxed = evaluate(request(holding=holding), default_law(), TODAY)["refunds"][0]
-    untaxed = evaluate(request(holding=holding), law, TODAY)["refunds"][0]
+    taxed = evaluate(make_request(holding=holding), default_law(), TODAY)["refunds"][0]
+    untaxed = evaluate(make_request(holding=holding), law, TODAY)["refunds"][0]
     assert untaxed["refund_car_tax"] > taxed["refund_car_tax"]
 
 
@@ -103,9 +83,9 @@ def test_exemption_from_the_application_date(tmp_path: Path) -> None:
     holding = {"start": {"event": "held"}, "end": {"event": "held"}}
     payments = [{"id": "h1", "kind": "bill_h1", "paid_on": "2026-06-25", "car_tax": 199900, "edu_tax": 59970}]
     retro = evaluate(
-        request(holding=holding, payments=payments, exemptions=[exemption]), default_law(), TODAY
+        make_request(holding=holding, payments=payments, exemptions=[exemption]), default_law(), TODAY
     )
-    later = evaluate(request(holding=holding, payments=payments, exemptions=[exemption]), law, TODAY)
+    later = evaluate(make_request(holding=holding, payments=payments, exemptions=[exemption]), law, TODAY)
     assert retro["refunds"]
     assert not later["refunds"]
 
@@ -114,7 +94,9 @@ def test_a_new_deduction_rate_takes_effect_by_date_without_code(tmp_path: Path) 
     values = {date(2020, 1, 1): 10, date(2023, 1, 1): 7, date(2024, 1, 1): 5, date(2027, 1, 1): 3}
     law = law_with(tmp_path, "prepayment.yaml", "prepay_deduction_rate", values)
     holding = {"start": {"event": "held"}, "end": {"event": "held"}}
-    jan_2027 = evaluate(request(tax_year=2027, holding=holding, payments=[]), law, TODAY)["prepay_options"][0]
+    jan_2027 = evaluate(make_request(tax_year=2027, holding=holding, payments=[]), law, TODAY)[
+        "prepay_options"
+    ][0]
     assert jan_2027["deduction_car_tax"] == 10420  # age 3 in 2027: 379,800 × 334/365 × 3% = 10,426.3
 
 
@@ -126,9 +108,9 @@ def test_local_rate_percent_per_district(tmp_path: Path) -> None:
         {date(2020, 1, 1): {"default": 100, "districts": {"11110": 110}}},
     )
     holding = {"start": {"event": "held"}, "end": {"event": "held"}}
-    assert evaluate(request(holding=holding, payments=[]), law, TODAY)["annual"]["base"] == 439780
+    assert evaluate(make_request(holding=holding, payments=[]), law, TODAY)["annual"]["base"] == 439780
     assert (
-        evaluate(request(holding=holding, payments=[], district="26110"), law, TODAY)["annual"]["base"]
+        evaluate(make_request(holding=holding, payments=[], district="26110"), law, TODAY)["annual"]["base"]
         == 399800
     )
 
