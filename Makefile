@@ -6,13 +6,16 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+SYSTEM_STAMP := $(VENV)/.system-packages
+# Debian packages: Chromium for the browser tests, Korean fonts embedded in the PDF notices.
+SYSTEM_PACKAGES := chromium fonts-nanum
 CARTAX_PORT ?= 8000
 export CARTAX_PORT
 
 .PHONY: install run test check lint types bench lock format clean help
 
 ## install: .venv with the locked dependencies and the `cartax` command, and the KRDS design system (idempotent)
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) $(SYSTEM_STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -29,6 +32,16 @@ $(NODE_STAMP): package.json package-lock.json
 		|| { echo "npm is needed to install the KRDS design system: install Node.js 20 or later, then re-run 'make install'" >&2; exit 1; }
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(NODE_STAMP)
+
+$(SYSTEM_STAMP): Makefile
+	@missing=$$(for package in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; done); \
+	if [ -n "$$missing" ]; then \
+		command -v apt-get >/dev/null || { echo "cartax needs these Debian packages: $$missing (install them with your system's package manager)" >&2; exit 1; }; \
+		sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		echo "installing Debian packages: $$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@mkdir -p $(VENV) && touch $@
 
 ## run: start the platform with demo data on http://127.0.0.1:$(CARTAX_PORT)
 run: install

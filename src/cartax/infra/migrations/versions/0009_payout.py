@@ -1,0 +1,20 @@
+"""Payout: refund accounts and their verification, payment instructions and transfers, the double-entry ledger.
+
+Revision ID: 0009
+Revises: 0008
+"""
+
+from __future__ import annotations
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Filled by the context's first tables."""
+
+
+def downgrade() -> None:
+    """Filled by the context's first tables."""
