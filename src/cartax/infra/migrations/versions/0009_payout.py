@@ -1,4 +1,4 @@
-"""Payout: refund accounts and their verification, payment instructions and transfers, the double-entry ledger.
+"""Payout: refund accounts and their verification, payment instructions, transfers, the ledger.
 
 Revision ID: 0009
 Revises: 0008
