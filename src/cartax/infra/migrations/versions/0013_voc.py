@@ -7,7 +7,7 @@ Revises: 0012
 from __future__ import annotations
 
 revision = "0013"
-down_revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
