@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.web import IdentityWeb
     from cartax.infra.crypto import PiiCipher
     from cartax.registry.adapters.owner_view import SqlOwnerView
+    from cartax.voc import FeedbackStore
 
 DEMO_ISSUER_PATH = "/demo-oidc"
 DEMO_IDENTITIES = 5
@@ -91,6 +92,10 @@ class Services:
     demo_provider: DemoOidcProvider | None
     owners: SqlOwnerView
     """Owners' personal data, decrypted, for screens that show it masked or (audited) in full."""
+    voc: FeedbackStore
+    """Citizens' answers to the feedback question at the end of a journey (no personal data)."""
+    case_request: Callable[[str], dict[str, Any] | None]
+    """The calculation request detection kept with a case (None when it kept none), to explain it."""
 
     @property
     def embedded(self) -> bool:
@@ -109,6 +114,7 @@ def connect(platform: Platform) -> Services:
     from cartax.cases import CasesSettings
     from cartax.cases.adapters.listing import SqlCaseLists
     from cartax.cases.adapters.wiring import build_cases
+    from cartax.detection.adapters.requests_view import case_request
     from cartax.detection.adapters.runs import list_runs
     from cartax.identity.adapters.config import (
         citizen_session_limits,
@@ -119,6 +125,7 @@ def connect(platform: Platform) -> Services:
     from cartax.identity.adapters.web import IdentityWeb, WebIdentityConfig
     from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
     from cartax.registry.adapters.owner_view import SqlOwnerView
+    from cartax.voc.adapters.sql import SqlFeedbackStore
 
     settings, clock = platform.settings, platform.clock
     embedded = settings.event_bus == "inprocess"
@@ -161,6 +168,7 @@ def connect(platform: Platform) -> Services:
     return Services(
         engine, cases, lists, identity, identity_transaction, audit,
         lambda limit: list_runs(engine, limit), relay, provider, SqlOwnerView(engine, cipher),
+        voc=SqlFeedbackStore(engine), case_request=lambda key: case_request(engine, key),
     )  # fmt: skip
 
 
