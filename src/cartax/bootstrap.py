@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.web import IdentityWeb
     from cartax.infra.crypto import PiiCipher
     from cartax.registry.adapters.owner_view import SqlOwnerView
+    from cartax.registry.adapters.vehicle_view import SqlVehicleView
     from cartax.voc import FeedbackStore
 
 DEMO_ISSUER_PATH = "/demo-oidc"
@@ -92,6 +93,8 @@ class Services:
     demo_provider: DemoOidcProvider | None
     owners: SqlOwnerView
     """Owners' personal data, decrypted, for screens that show it masked or (audited) in full."""
+    vehicles: SqlVehicleView
+    """The registry's vehicles, holdings and payments, for the officers' console."""
     voc: FeedbackStore
     """Citizens' answers to the feedback question at the end of a journey (no personal data)."""
     case_request: Callable[[str], dict[str, Any] | None]
@@ -125,6 +128,7 @@ def connect(platform: Platform) -> Services:
     from cartax.identity.adapters.web import IdentityWeb, WebIdentityConfig
     from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
     from cartax.registry.adapters.owner_view import SqlOwnerView
+    from cartax.registry.adapters.vehicle_view import SqlVehicleView
     from cartax.voc.adapters.sql import SqlFeedbackStore
 
     settings, clock = platform.settings, platform.clock
@@ -169,6 +173,7 @@ def connect(platform: Platform) -> Services:
         engine, cases, lists, identity, identity_transaction, audit,
         lambda limit: list_runs(engine, limit), relay, provider, SqlOwnerView(engine, cipher),
         voc=SqlFeedbackStore(engine), case_request=lambda key: case_request(engine, key),
+        vehicles=SqlVehicleView(engine),
     )  # fmt: skip
 
 

@@ -53,6 +53,14 @@ class SqlOwnerView:
             **opened,
         )
 
+    def by_resident_number(self, rrn: str) -> tuple[str, list[str]]:
+        """The blind index of ``rrn`` and the owners stored under it (the number itself is never queried,
+        kept or returned; the index is what an access record names as the person looked up)."""
+        index = self.cipher.blind_index(rrn)
+        query = select(owners.c.owner_id).where(owners.c.rrn_index == index).order_by(owners.c.owner_id)
+        with self.engine.connect() as connection:
+            return index, [row.owner_id for row in connection.execute(query)]
+
     def _open(self, token: str | None, column: str, owner_id: str) -> str | None:
         if not token:
             return None
