@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from cartax.identity.adapters.oidc import OidcClient, PendingLogin, VerifiedIdentity
 from cartax.identity.errors import IdentityError, InvalidTokenError, SessionExpiredError
-from cartax.identity.model import CitizenPrincipal, Principal
+from cartax.identity.model import CitizenPrincipal, Officer, Principal
 from cartax.identity.ports import IdentityRepositories, SessionKind
 from cartax.identity.principals import principal_for_session
 from cartax.identity.sessions import (
@@ -190,17 +190,27 @@ class IdentityWeb:
         code: Annotated[str, Form(max_length=16)],
     ) -> Response:
         source = request.client.host if request.client else "unknown"
-        with self.repos() as repos:  # committed even when sign-in fails: the attempt and any lock are kept
-            result = attempt_sign_in(
-                repos, self.config.sign_in, Credentials(username, password, code, source), self.clock()
-            )
         try:
-            officer = result.officer_or_raise()
+            officer = self.sign_in_officer(Credentials(username, password, code, source))
         except IdentityError as error:
             raise HTTPException(401, str(error)) from None
         response = RedirectResponse(self.config.officer_home, status_code=303)
-        self._start(response, SessionKind.OFFICER, officer.officer_id)
+        self.open_officer_session(response, officer.officer_id)
         return response
+
+    def sign_in_officer(self, credentials: Credentials) -> Officer:
+        """Check the password and the code (for a sign-in page of the web layer's own).
+
+        The attempt and any lock are committed whatever the outcome; a failure raises the identity
+        context's error (:class:`InvalidCredentialsError`, :class:`AccountLockedError`).
+        """
+        with self.repos() as repos:
+            result = attempt_sign_in(repos, self.config.sign_in, credentials, self.clock())
+        return result.officer_or_raise()
+
+    def open_officer_session(self, response: Response, officer_id: str) -> None:
+        """Start a session for an officer who has just signed in, its cookie set on ``response``."""
+        self._start(response, SessionKind.OFFICER, officer_id)
 
     async def _sign_out(self, request: Request) -> Response:
         session_id = request.cookies.get(SESSION_COOKIE)
