@@ -1,0 +1,65 @@
+"""What the payout context needs from the outside world, as Protocols.
+
+A *bank rail* moves money; a *holder check* answers the account-holder check (예금주 조회); the
+*directory* knows the entitled person's name (to compare with the holder's) and their pre-registered
+account. ``adapters/`` has the real ones (open-banking HTTP, bank files) and fakes with fault modes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from cartax.payout.model import BankOutcome, HolderCheck
+
+
+@dataclass(frozen=True, slots=True)
+class HolderAnswer:
+    """The bank's answer to an account-holder check; ``holder`` is compared, never stored or logged."""
+
+    check: HolderCheck
+    holder: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOrder:
+    """One transfer as the bank receives it. ``client_ref`` is the instruction id (our reference)."""
+
+    transfer_id: str
+    day: date  # the bank day the id was issued on (ids are unique per day)
+    bank_code: str
+    account: str
+    holder: str
+    amount: int
+    client_ref: str
+    memo: str
+
+
+class HolderCheckPort(Protocol):
+    def check_holder(self, bank_code: str, account: str) -> HolderAnswer:
+        """Ask the bank who holds the account; raises BankUnavailableError when it does not answer."""
+
+
+class ApiRail(Protocol):
+    """A transfer API: one transfer per call, results asked by transfer id."""
+
+    def transfer(self, order: TransferOrder) -> BankOutcome:
+        """Send; a timeout or a garbled answer is ``unknown`` (never raise for those)."""
+
+    def inquire(self, transfer_id: str, day: date, amount: int) -> BankOutcome:
+        """The result of the transfer sent under ``transfer_id`` on ``day``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What the directory says of a person: their name, and a pre-registered account if any."""
+
+    owner_id: str
+    name: str
+    preregistered_bank: str | None = None
+    preregistered_account: str | None = None
+
+
+class Directory(Protocol):
+    def person(self, owner_id: str) -> Person | None: ...
