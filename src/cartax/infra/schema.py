@@ -19,6 +19,7 @@ TABLE_MODULES = (
     "cartax.identity.adapters.tables",
     "cartax.audit.adapters.tables",
     "cartax.registry.adapters.tables",
+    "cartax.payout.adapters.tables",
     "cartax.voc.adapters.tables",
 )
 
