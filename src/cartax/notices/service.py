@@ -1,0 +1,201 @@
+"""The notices service: one document for a case, a whole district's batch into one print file, and the
+verification of a printed code. Every use case is a method; the adapters come in through the ports.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cartax.core.i18n import Catalogue
+from cartax.notices import codes
+from cartax.notices.content import check_applicable, sealed_facts, template_data
+from cartax.notices.errors import (
+    DocumentCaseNotFoundError,
+    DocumentNotApplicableError,
+    InvalidDocumentRequestError,
+    catalogue,
+)
+from cartax.notices.model import (
+    ELIGIBLE_STATES,
+    BatchResult,
+    DocumentKind,
+    IssuedDocument,
+    NoticeFacts,
+    RenderedDocument,
+    Verification,
+    VerificationOutcome,
+)
+from cartax.notices.ports import DocumentStore, FactsSource, PrintFile, QrCodes, Typesetter
+from cartax.notices.templates import Template
+
+VERIFY_PATH = "/verify/documents/"
+MAX_CHUNK = 2000
+_DISTRICT = re.compile(r"\d{5}")
+Progress = Callable[[int], None]
+"""Told how many cases of the batch were just handled (printed or skipped)."""
+
+
+def parse_kind(kind: str | DocumentKind) -> DocumentKind:
+    """A document kind from its name, or a clear error listing the kinds."""
+    try:
+        return DocumentKind(kind)
+    except ValueError:
+        raise InvalidDocumentRequestError("invalid_kind", kind=str(kind)[:40]) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    record: IssuedDocument
+    data: dict[str, Any]
+
+
+@dataclass
+class NoticeService:
+    source: FactsSource
+    store: DocumentStore
+    typesetter: Typesetter
+    qr: QrCodes
+    templates: Mapping[DocumentKind, Template]
+    seal_key: bytes
+    public_url: str
+    clock: Callable[[], datetime]
+    open_print_file: Callable[[Path], PrintFile]
+    chunk_size: int = 500
+
+    @cached_property
+    def messages(self) -> Catalogue:
+        return catalogue()
+
+    def verification_url(self, code: str) -> str:
+        return f"{self.public_url.rstrip('/')}{VERIFY_PATH}{code}"
+
+    def render(self, kind: str | DocumentKind, case_key: str) -> RenderedDocument:
+        """One document for a case, as an accessible (tagged) PDF; recorded once per content."""
+        kind = parse_kind(kind)
+        facts = self.source.facts(case_key)
+        if facts is None:
+            raise DocumentCaseNotFoundError(case_key)
+        check_applicable(kind, facts)
+        prepared = self._prepare(kind, facts, self.clock())
+        pdf = self.typesetter.typeset(self.templates[kind].path, {"docs": [prepared.data]}, tagged=True)
+        self.store.add_all([prepared.record])
+        stored = self.store.by_code(prepared.record.code)
+        return RenderedDocument(stored or prepared.record, pdf)
+
+    def batch_size(self, district: str, kind: str | DocumentKind) -> int:
+        """How many cases a batch would go through (an upper bound of the documents it prints)."""
+        kind = parse_kind(kind)
+        _check_district(district)
+        return self.source.count(district, ELIGIBLE_STATES[kind])
+
+    def print_batch(
+        self,
+        district: str,
+        kind: str | DocumentKind,
+        out: Path,
+        progress: Progress | None = None,
+    ) -> BatchResult:
+        """Every document of ``kind`` the district's cases call for, in case order, into one PDF.
+
+        Typeset ``chunk_size`` documents at a time and appended to the file as each chunk is done, so
+        memory stays the same whatever the batch size. The file appears at ``out`` only when complete.
+        """
+        kind = parse_kind(kind)
+        _check_district(district)
+        if not 1 <= self.chunk_size <= MAX_CHUNK:
+            raise InvalidDocumentRequestError("invalid_chunk", chunk=self.chunk_size, limit=MAX_CHUNK)
+        partial = _partial_path(out)
+        started = time.perf_counter()
+        printer = self.open_print_file(partial)
+        try:
+            documents, pages, skipped = self._print_chunks(district, kind, printer, progress)
+            if documents == 0:
+                raise InvalidDocumentRequestError("empty_batch", district=district, kind=str(kind))
+            printer.close()
+        except BaseException:
+            printer.abort()
+            raise
+        partial.replace(out)
+        seconds = time.perf_counter() - started
+        return BatchResult(kind, district, documents, pages, skipped, str(out), seconds)
+
+    def verify(self, code: str) -> Verification:
+        """Whether ``code`` (as read from a QR code or typed) belongs to a document this office issued,
+        and whether its record is intact (the seal over its id and digest, the digest over its facts)."""
+        plain = codes.normalise_code(code)
+        record = self.store.by_code(plain) if plain else None
+        if record is None:
+            return Verification(plain or "", VerificationOutcome.UNKNOWN, None)
+        intact = (
+            codes.seal_matches(self.seal_key, record.document_id, record.content_digest, record.code)
+            and codes.content_digest(record.summary) == record.content_digest
+        )
+        outcome = VerificationOutcome.GENUINE if intact else VerificationOutcome.ALTERED
+        return Verification(record.code, outcome, record)
+
+    def issued_for(self, case_key: str) -> list[IssuedDocument]:
+        """The documents issued for a case, oldest first (the console's case page)."""
+        return self.store.of_case(case_key)
+
+    def _print_chunks(
+        self, district: str, kind: DocumentKind, printer: PrintFile, progress: Progress | None
+    ) -> tuple[int, int, int]:
+        template = self.templates[kind].path
+        documents = pages = skipped = 0
+        after: str | None = None
+        now = self.clock()
+        while True:
+            chunk = self.source.of_district(district, ELIGIBLE_STATES[kind], after, self.chunk_size)
+            if not chunk:
+                return documents, pages, skipped
+            after = chunk[-1].case_key
+            prepared = []
+            for facts in chunk:
+                try:
+                    check_applicable(kind, facts)
+                except DocumentNotApplicableError:
+                    skipped += 1
+                    continue
+                prepared.append(self._prepare(kind, facts, now))
+            if prepared:
+                pdf = self.typesetter.typeset(template, {"docs": [p.data for p in prepared]}, tagged=False)
+                pages += printer.append(pdf)
+                self.store.add_all([p.record for p in prepared])
+                documents += len(prepared)
+            if progress is not None:
+                progress(len(chunk))
+
+    def _prepare(self, kind: DocumentKind, facts: NoticeFacts, now: datetime) -> _Prepared:
+        issued_on = now.date()
+        template = self.templates[kind]
+        summary = sealed_facts(kind, facts, issued_on)
+        digest = codes.content_digest(summary)
+        doc_id = codes.document_id(kind, facts.case_key, template.version, digest)
+        code = codes.seal(self.seal_key, doc_id, digest)
+        record = IssuedDocument(
+            doc_id, kind, facts.case_key, facts.district, template.version, digest, code, now, summary
+        )
+        url = self.verification_url(code)
+        data = template_data(kind, facts, issued_on, self.messages)
+        data |= {"code": codes.grouped(code), "url": url, "qr": self.qr.svg(url)}
+        return _Prepared(record, data)
+
+
+def _check_district(district: str) -> None:
+    if not _DISTRICT.fullmatch(district):
+        raise InvalidDocumentRequestError("invalid_district", district=district[:20])
+
+
+def _partial_path(out: Path) -> Path:
+    if out.suffix.lower() != ".pdf":
+        raise InvalidDocumentRequestError("invalid_output.suffix", path=out.name)
+    if not out.parent.is_dir():
+        raise InvalidDocumentRequestError("invalid_output.folder", path=out.name)
+    return out.with_name(out.name + ".part")
