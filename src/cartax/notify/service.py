@@ -1,0 +1,365 @@
+"""The notify service: queue a message for a person, and send what is due, channel by channel.
+
+Sending is a separate pass (:meth:`NotifyService.dispatch`, run by a worker): a queued message is
+claimed under a lease, held back by quiet hours, the district's quota or its daily cap, sent through the
+channel's provider, retried on the bounded ladder, and on failure replaced by a message on the next
+channel (알림톡 → SMS → letter). Every step leaves a receipt row. Nothing personal is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cartax.notify.errors import InvalidNotifyRequestError, LinkInvalidError
+from cartax.notify.links import LinkSigner, new_code, new_ref, normalise_code
+from cartax.notify.model import (
+    Channel,
+    Contacts,
+    Preferences,
+    Status,
+    Topic,
+    channel_plan,
+    next_channel,
+)
+from cartax.notify.policy import (
+    DistrictQuotas,
+    QuietHours,
+    RetryLadder,
+    next_seoul_midnight,
+    seoul_day,
+)
+from cartax.notify.ports import ContactBook, Due, NewMessage, NotifyStore, Outgoing, Provider, SendResult
+from cartax.notify.templates import CURRENT, render
+from cartax.notify.views import DispatchReport, InboxItem, MessageView, Verification
+
+log = logging.getLogger("cartax.notify")
+
+NOBODY = Contacts(alimtalk=False, sms=False, email=False, letter=False)
+PRIORITY_EVENT = 10
+"""Messages about a person's own case move before campaign and reminder messages."""
+PRIORITY_CAMPAIGN = 100
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyConfig:
+    public_url: str
+    link_lifetime: timedelta = timedelta(days=30)
+    ladder: RetryLadder = field(default_factory=RetryLadder)
+    quiet: QuietHours = field(default_factory=QuietHours)
+    daily_cap: int = 200_000
+    lease: timedelta = timedelta(minutes=2)
+    batch_size: int = 200
+
+    @property
+    def verify_url(self) -> str:
+        return f"{self.public_url}/verify"
+
+
+def _check_person(person_id: str) -> None:
+    if not person_id or len(person_id) > 64 or not person_id.isprintable():
+        raise InvalidNotifyRequestError("invalid_person")
+
+
+class NotifyService:
+    """What the rest of the platform calls (through ``Services.notify``)."""
+
+    def __init__(
+        self,
+        store: NotifyStore,
+        contacts: ContactBook,
+        providers: Mapping[Channel, Provider],
+        signer: LinkSigner,
+        config: NotifyConfig,
+        clock: Callable[[], datetime],
+        *,
+        quotas: DistrictQuotas | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_notified: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.contacts = contacts
+        self.providers = dict(providers)
+        self.signer = signer
+        self.config = config
+        self.clock = clock
+        self.quotas = quotas or DistrictQuotas(burst=50, per_second=20.0)
+        self.monotonic = monotonic
+        self.on_notified = on_notified
+
+    # -- queueing ---------------------------------------------------------------------------------
+
+    def notify(
+        self,
+        person_id: str,
+        topic: Topic,
+        *,
+        district: str,
+        params: Mapping[str, Any],
+        key: str,
+        case_key: str | None = None,
+        lang: str = "ko",
+        not_before: datetime | None = None,
+        priority: int = PRIORITY_EVENT,
+        campaign_id: int | None = None,
+    ) -> str:
+        """Queue a message about ``topic`` for a person, on the first channel their preferences and
+        contacts allow; returns its reference. The same ``key`` twice queues one message. A person who
+        cannot be reached gets a ``suppressed`` message, so the console sees why nothing went out."""
+        _check_person(person_id)
+        preferences = self.store.preferences(person_id)
+        contacts = self.contacts.contacts(person_id) or NOBODY
+        plan = channel_plan(preferences, contacts)
+        channel = plan[0] if plan else preferences.first
+        status = Status.QUEUED if plan else Status.SUPPRESSED
+        detail = "queued" if plan else "no_reachable_channel"
+        now = self.clock()
+        return self._queue(
+            person_id, topic, district, dict(params), key, case_key, lang, channel, status, detail,
+            max(now, not_before or now), priority, campaign_id, None,
+        )  # fmt: skip
+
+    def _queue(
+        self,
+        person_id: str,
+        topic: Topic,
+        district: str,
+        params: dict[str, Any],
+        key: str,
+        case_key: str | None,
+        lang: str,
+        channel: Channel,
+        status: Status,
+        detail: str,
+        at: datetime,
+        priority: int,
+        campaign_id: int | None,
+        fallback_of: str | None,
+    ) -> str:
+        template = CURRENT[topic]
+        now = self.clock()
+        ref, code, link_ref = new_ref(), new_code(), new_ref()
+        link = self.case_url(link_ref, now) if case_key else f"{self.config.public_url}/"
+        rendered = render(template, lang, params, link=link, code=code, verify_url=self.config.verify_url)
+        message = NewMessage(
+            ref=ref, key=key, person_id=person_id, case_key=case_key, district=district, topic=topic,
+            template=rendered.template, lang=lang, channel=channel, status=status, priority=priority,
+            subject=rendered.subject, body=rendered.body, params=params,
+            code_digest=self.signer.code_digest(code), link_ref=link_ref if case_key else "",
+            next_attempt_at=at, created_at=now, fallback_of=fallback_of, campaign_id=campaign_id,
+            detail=detail,
+        )  # fmt: skip
+        stored = self.store.add_message(message)
+        if stored == ref and case_key:
+            self.store.add_link(link_ref, case_key, now + self.config.link_lifetime, now)
+        return stored
+
+    def case_url(self, link_ref: str, now: datetime) -> str:
+        token = self.signer.sign(link_ref, now + self.config.link_lifetime)
+        return f"{self.config.public_url}/l/{token}"
+
+    def case_link(self, case_key: str) -> str:
+        """A new signed, expiring link to a case's page on the portal (for the console and notices)."""
+        now = self.clock()
+        link_ref = new_ref()
+        self.store.add_link(link_ref, case_key, now + self.config.link_lifetime, now)
+        return self.case_url(link_ref, now)
+
+    def open_link(self, token: str) -> str:
+        """The case a genuine, unexpired link points to; :class:`LinkInvalidError` otherwise."""
+        link_ref = self.signer.open(token, self.clock())
+        case_key = self.store.link_case(link_ref)
+        if case_key is None:
+            raise LinkInvalidError("link_invalid")
+        return case_key
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def dispatch(self, limit: int | None = None) -> DispatchReport:
+        """One pass over the messages that are due; returns what happened to them."""
+        now = self.clock()
+        report = DispatchReport()
+        for due in self.store.due(now, limit or self.config.batch_size):
+            if self.store.claim(due.id, now, now + self.config.lease):
+                report += self._dispatch_one(due, now)
+        return report
+
+    def drain(self, max_passes: int = 1000) -> DispatchReport:
+        """Dispatch until nothing due is left that can go now (tests, the demo, ``cartax notify send``)."""
+        total = DispatchReport()
+        for _ in range(max_passes):
+            report = self.dispatch()
+            total += report
+            if report.sent + report.failed + report.suppressed == 0:
+                break
+        return total
+
+    def _dispatch_one(self, due: Due, now: datetime) -> DispatchReport:
+        held = self._held_until(due, now)
+        if held is not None:
+            until, reason = held
+            self.store.mark(due.id, Status.QUEUED, now, "notify", reason, next_attempt_at=until)
+            return DispatchReport(deferred=1)
+        preferences = self.store.preferences(due.person_id)
+        contacts = self.contacts.contacts(due.person_id) or NOBODY
+        problem = self._unusable(due, preferences, contacts)
+        if problem is not None:
+            return self._fail(due, now, "notify", problem, preferences, contacts)
+        destination = self.contacts.destination(due.person_id, due.channel)
+        if not destination:
+            return self._fail(due, now, "notify", "no_contact", preferences, contacts)
+        provider = self.providers[due.channel]
+        result = self._send(provider, due, destination)
+        return self._record(due, now, provider.name, result, preferences, contacts)
+
+    def _held_until(self, due: Due, now: datetime) -> tuple[datetime, str] | None:
+        quiet_until = self.config.quiet.next_allowed(now, due.channel)
+        if quiet_until is not None:
+            return quiet_until, "quiet_hours"
+        wait = self.quotas.take(due.district, self.monotonic())
+        if wait > 0:
+            return now + timedelta(seconds=wait), "district_quota"
+        if not self.store.take_daily(due.district, seoul_day(now), self.config.daily_cap):
+            return next_seoul_midnight(now), "daily_cap"
+        return None
+
+    def _unusable(self, due: Due, preferences: Preferences, contacts: Contacts) -> str | None:
+        if not preferences.allows(due.channel):
+            return "opted_out"
+        if not contacts.reaches(due.channel):
+            return "no_contact"
+        if due.channel not in self.providers:
+            return "channel_unavailable"
+        return None
+
+    def _send(self, provider: Provider, due: Due, destination: str) -> SendResult:
+        template = CURRENT[due.topic]
+        outgoing = Outgoing(
+            ref=due.ref, person_id=due.person_id, district=due.district, channel=due.channel,
+            destination=destination, subject=due.subject, body=due.body, template=due.template,
+            alimtalk_code=template.alimtalk_code,
+            params={name: str(value) for name, value in due.params.items()},
+        )  # fmt: skip
+        try:
+            return provider.send(outgoing)
+        except Exception as error:  # a provider's bug or outage must not stop the other messages
+            log.warning("provider %s raised on %s: %s", provider.name, due.ref, type(error).__name__)
+            return SendResult(accepted=False, code=f"provider_error:{type(error).__name__}", retryable=True)
+
+    def _record(
+        self,
+        due: Due,
+        now: datetime,
+        provider: str,
+        result: SendResult,
+        preferences: Preferences,
+        contacts: Contacts,
+    ) -> DispatchReport:
+        if result.accepted:
+            sent = Status.SENT
+            self.store.mark(
+                due.id, sent, now, provider, result.code, provider_ref=result.provider_ref, attempted=True
+            )
+            if result.delivered:
+                self.store.mark(due.id, Status.DELIVERED, now, provider, "delivered")
+            self._notified(due)
+            return DispatchReport(sent=1)
+        delay = self.config.ladder.delay(due.attempts + 1) if result.retryable else None
+        if delay is not None:
+            self.store.mark(
+                due.id, Status.QUEUED, now, provider, result.code, next_attempt_at=now + delay, attempted=True
+            )
+            return DispatchReport(deferred=1)
+        return self._fail(due, now, provider, result.code, preferences, contacts, attempted=True)
+
+    def _fail(
+        self,
+        due: Due,
+        now: datetime,
+        provider: str,
+        code: str,
+        preferences: Preferences,
+        contacts: Contacts,
+        *,
+        attempted: bool = False,
+    ) -> DispatchReport:
+        self.store.mark(due.id, Status.FAILED, now, provider, code, attempted=attempted)
+        channel = next_channel(due.channel, preferences, contacts)
+        if channel is None:
+            log.info("message %s failed on %s with no channel left (%s)", due.ref, due.channel, code)
+            return DispatchReport(failed=1)
+        self._queue(
+            due.person_id, due.topic, due.district, due.params, f"{due.key}>{channel}", due.case_key,
+            due.lang, channel, Status.QUEUED, f"fallback_from_{due.channel}", now, due.priority,
+            due.campaign_id, due.ref,
+        )  # fmt: skip
+        return DispatchReport(failed=1, fallbacks=1)
+
+    def _notified(self, due: Due) -> None:
+        """Tell the cases context the person was told of a new case (DETECTED → NOTIFIED)."""
+        if due.topic is not Topic.CASE_OPENED or due.case_key is None or self.on_notified is None:
+            return
+        try:
+            self.on_notified(due.case_key, due.ref)
+        except Exception as error:  # the message went out; the case's state is the cases context's call
+            log.warning("case not marked notified after %s: %s", due.ref, type(error).__name__)
+
+    def record_receipt(self, provider: str, provider_ref: str, delivered: bool, detail: str) -> bool:
+        """A provider's delivery report (webhook or poll); False when no sent message matches."""
+        status = Status.DELIVERED if delivered else Status.FAILED
+        return self.store.receipt(provider, provider_ref, status, self.clock(), detail[:64])
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def messages_for_case(self, case_key: str) -> list[MessageView]:
+        """Every message about a case, oldest first, each with its delivery receipts."""
+        return self.store.messages(case_key=case_key)
+
+    def messages_for_person(self, person_id: str) -> list[MessageView]:
+        _check_person(person_id)
+        return self.store.messages(person_id=person_id)
+
+    def verify(self, code: str) -> Verification | None:
+        """Whether a code belongs to a message we sent (None: it does not). Bad format raises
+        :class:`InvalidNotifyRequestError` with what a code looks like."""
+        digest = self.signer.code_digest(normalise_code(code))
+        message = self.store.by_code(digest)
+        if message is None:
+            return None
+        return Verification(
+            message.ref, message.district, message.topic, message.channel, message.sent_at, message.status
+        )
+
+    def inbox(self, person_id: str, limit: int = 50) -> list[InboxItem]:
+        """What the fake providers delivered to a person (the embedded demo's inbox), newest first."""
+        return self.store.inbox(person_id, limit)
+
+    # -- preferences ------------------------------------------------------------------------------
+
+    def preferences(self, person_id: str) -> Preferences:
+        _check_person(person_id)
+        return self.store.preferences(person_id)
+
+    def set_preferences(
+        self, person_id: str, first: Channel, opted_out: frozenset[Channel] = frozenset()
+    ) -> Preferences:
+        """Choose the first channel and the channels refused. Letters are the legal way of notice and
+        cannot be refused, so a person always remains reachable."""
+        _check_person(person_id)
+        if Channel.LETTER in opted_out:
+            raise InvalidNotifyRequestError("all_opted_out")
+        preferences = Preferences(person_id, first, frozenset(opted_out), self.clock())
+        self.store.save_preferences(preferences)
+        return preferences
+
+    def opt_out(self, person_id: str, channel: Channel) -> Preferences:
+        current = self.preferences(person_id)
+        return self.set_preferences(person_id, current.first, current.opted_out | {channel})
+
+    def opt_in(self, person_id: str, channel: Channel) -> Preferences:
+        current = self.preferences(person_id)
+        return self.set_preferences(person_id, current.first, current.opted_out - {channel})

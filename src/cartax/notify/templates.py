@@ -1,0 +1,142 @@
+"""Versioned message templates, plain Korean first (English second), and the content guard.
+
+The wording lives in ``messages/{ko,en}.json`` under ``tpl.<topic>.v<version>``; a change of wording is a
+new version (the old key stays, so every message ever sent can be shown as the person read it), and the
+version is recorded on each message. Every rendered message passes :func:`check_safe`: no resident
+registration number, no account number, and no request for either, ever.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cartax.notify.errors import InvalidNotifyRequestError, UnsafeContentError, catalogue
+from cartax.notify.model import Channel, Topic
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    topic: Topic
+    version: int
+    params: frozenset[str]
+    alimtalk_code: str
+    """The template code registered with Kakao through the 알림톡 provider (at most 20 characters)."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.topic}/v{self.version}"
+
+    def key(self, part: str) -> str:
+        return f"tpl.{self.topic}.v{self.version}.{part}"
+
+
+def _t(topic: Topic, version: int, code: str, *params: str) -> Template:
+    return Template(topic, version, frozenset(params), code)
+
+
+CURRENT: Mapping[Topic, Template] = {
+    Topic.CASE_OPENED: _t(Topic.CASE_OPENED, 1, "CTX_OPENED_V1", "amount", "tax_year"),
+    Topic.ZERO_CLICK_ANNOUNCED: _t(
+        Topic.ZERO_CLICK_ANNOUNCED, 1, "CTX_ZEROCLICK_V1", "amount", "pay_on", "object_by"
+    ),
+    Topic.ACCEPTED: _t(Topic.ACCEPTED, 1, "CTX_ACCEPTED_V1", "amount"),
+    Topic.APPROVED: _t(Topic.APPROVED, 1, "CTX_APPROVED_V1", "amount"),
+    Topic.PAID: _t(Topic.PAID, 1, "CTX_PAID_V1", "amount", "paid_on"),
+    Topic.TRANSFER_FAILED: _t(Topic.TRANSFER_FAILED, 1, "CTX_XFERFAIL_V1", "amount"),
+    Topic.OFFSET: _t(Topic.OFFSET, 1, "CTX_OFFSET_V1", "amount"),
+    Topic.LAPSE_APPROACHING: _t(Topic.LAPSE_APPROACHING, 1, "CTX_LAPSE_V1", "amount", "lapse_on"),
+    Topic.REMINDER: _t(Topic.REMINDER, 1, "CTX_REMINDER_V1", "amount"),
+    Topic.ACCOUNT_CHANGED: _t(Topic.ACCOUNT_CHANGED, 1, "CTX_ACCOUNT_V1", "last4"),
+}
+"""The version of each topic's template used for new messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    template: str
+    subject: str
+    body: str
+
+
+SHORT = frozenset({Channel.ALIMTALK, Channel.SMS})
+
+
+def render(
+    template: Template, lang: str, params: Mapping[str, Any], *, link: str, code: str, verify_url: str
+) -> Rendered:
+    """The subject and body of one message; :class:`UnsafeContentError` if it fails the guard."""
+    missing = sorted(template.params - set(params))
+    if missing:
+        raise InvalidNotifyRequestError("missing_params", template=template.id, missing=", ".join(missing))
+    values = {name: _value(name, params[name]) for name in template.params}
+    texts = catalogue()
+    subject = texts.render(template.key("subject"), lang, **values)
+    body = "\n".join(
+        (
+            texts.render("tpl.header", lang) + " " + subject,
+            texts.render(template.key("body"), lang, **values),
+            texts.render("tpl.link", lang, link=link),
+            texts.render("tpl.footer", lang, code=code, verify_url=verify_url),
+        )
+    )
+    check_safe(body.replace(link, "").replace(code, ""), template.id)
+    return Rendered(template.id, subject, body)
+
+
+def _value(name: str, value: Any) -> Any:
+    if name in ("pay_on", "object_by", "paid_on", "lapse_on") and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if name == "amount":
+        return int(value)
+    return value
+
+
+# A resident registration number: 6 digits of birth date, optional hyphen, 7 digits starting 1–8.
+_RRN = re.compile(r"\d{6}\s*-?\s*[1-8]\d{6}")
+# An account number: ten or more digits, possibly split by hyphens or spaces (amounts use commas).
+_ACCOUNT = re.compile(r"\d(?:[\s-]?\d){9,}")
+# Words naming the secrets: a line may mention them only to say we never ask for them.
+_SECRET_WORDS = re.compile(
+    r"계좌\s*번호|주민\s*등록\s*번호|비밀\s*번호|account number|resident registration|password", re.I
+)
+_NEVER_ASK = re.compile(r"묻지 않습니다|never ask", re.I)
+
+
+def check_safe(text: str, template_id: str) -> None:
+    """Refuse a message that contains or asks for an account or resident number.
+
+    >>> check_safe("환급금 250,040원 (2026년 7월 1일)", "t/v1")
+    >>> check_safe("계좌번호를 알려 주세요", "t/v1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    cartax.notify.errors.UnsafeContentError: Template t/v1 would contain what must never be sent (a ...
+    """
+    if _RRN.search(text):
+        raise UnsafeContentError("unsafe_content", template=template_id, what="resident number")
+    if _ACCOUNT.search(text):
+        raise UnsafeContentError("unsafe_content", template=template_id, what="account number")
+    for line in text.splitlines():
+        if _SECRET_WORDS.search(line) and not _NEVER_ASK.search(line):
+            raise UnsafeContentError("unsafe_content", template=template_id, what="a request for a secret")
+
+
+def parse_topic(value: str) -> Topic:
+    try:
+        return Topic(value)
+    except ValueError:
+        raise InvalidNotifyRequestError(
+            "unknown_topic", value=value[:40], accepted=", ".join(Topic)
+        ) from None
+
+
+def parse_channel(value: str) -> Channel:
+    try:
+        return Channel(value)
+    except ValueError:
+        raise InvalidNotifyRequestError(
+            "unknown_channel", value=value[:40], accepted=", ".join(Channel)
+        ) from None
