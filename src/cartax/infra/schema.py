@@ -21,6 +21,7 @@ TABLE_MODULES = (
     "cartax.registry.adapters.tables",
     "cartax.payout.adapters.tables",
     "cartax.voc.adapters.tables",
+    "cartax.notify.adapters.tables",
 )
 
 
