@@ -212,3 +212,28 @@ class BankOutcome:
     UNKNOWN = "unknown"
     NOT_FOUND = "not_found"
     DUPLICATE = "duplicate"
+
+
+MAX_ATTEMPTS = 64
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def make_transfer_id(org_code: str, instruction_id: int, attempt: int) -> str:
+    """The transfer id of an instruction's ``attempt`` (0, 1, … after each definite failure).
+
+    Shaped like the open-banking ``bank_tran_id``: the 10-character institution code, ``U``, and 9
+    characters unique to this institution (here for ever, so also per day).
+
+    >>> make_transfer_id("M202600001", 1, 0), make_transfer_id("M202600001", 1, 1)
+    ('M202600001U00000001S', 'M202600001U00000001T')
+    """
+    if not 0 <= attempt < MAX_ATTEMPTS:
+        raise ValueError(f"attempt {attempt} out of 0..{MAX_ATTEMPTS - 1}")
+    number = instruction_id * MAX_ATTEMPTS + attempt
+    digits = ""
+    while number:
+        number, rest = divmod(number, 36)
+        digits = _BASE36[rest] + digits
+    if len(digits) > 9:
+        raise ValueError("instruction id too large for a 9-character transfer number")
+    return f"{org_code}U{digits.rjust(9, '0')}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from cartax.payout.model import BankOutcome, HolderCheck
+from cartax.payout.model import BankOutcome, Decided, HolderCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +37,11 @@ class TransferOrder:
 
 
 class HolderCheckPort(Protocol):
-    def check_holder(self, bank_code: str, account: str) -> HolderAnswer:
-        """Ask the bank who holds the account; raises BankUnavailableError when it does not answer."""
+    def check_holder(self, bank_code: str, account: str, expected: str | None = None) -> HolderAnswer:
+        """Ask the bank who holds the account; raises BankUnavailableError when it does not answer.
+
+        ``expected``: the entitled person's name. The caller compares the answer itself; a bank may use
+        it to narrow its answer (and the fake bank's open-world mode to invent the account)."""
 
 
 class ApiRail(Protocol):
@@ -63,3 +66,18 @@ class Person:
 
 class Directory(Protocol):
     def person(self, owner_id: str) -> Person | None: ...
+
+
+class CaseGateway(Protocol):
+    """The cases context, as payout uses it: the decided amounts, the standing consent, and recording
+    the payment and its reconciliation on the case (each idempotent)."""
+
+    def decided(self, case_key: str, computation: int) -> Decided | None:
+        """The amounts of the case's approved computation, or None if the case moved on (recomputed)."""
+
+    def auto_consent(self, case_key: str, verified: bool, consent: bool) -> str:
+        """Give the standing consent: ``consented``, ``objected``, ``declined``, ``skipped``, ``not_yet``."""
+
+    def record_payment(self, case_key: str, transfer_id: str) -> None: ...
+
+    def record_reconciliation(self, case_key: str, bank_ref: str) -> None: ...

@@ -197,8 +197,7 @@ ledger_lines = Table(
     Column("amount", BigInteger, nullable=False),
     CheckConstraint("amount <> 0", name="ck_ledger_lines_amount"),
     CheckConstraint(
-        "account IN ('refund_expense', 'interest_expense', 'refunds_payable', "
-        "'arrears_receivable', 'bank')",
+        "account IN ('refund_expense', 'interest_expense', 'refunds_payable', 'arrears_receivable', 'bank')",
         name="ck_ledger_lines_account",
     ),
 )

@@ -1,0 +1,569 @@
+"""The payout context on SQLAlchemy: accounts, decisions, zero-click announcements, views, the ledger
+and the day's reconciliation (:class:`SqlPayout`, the implementation of :class:`cartax.payout.Payout`).
+
+Every change runs in one transaction with its events written to the outbox in that transaction.
+Account numbers are stored AES-GCM encrypted, bound to their owner (associated data), and leave this
+module only masked, except to a bank rail through :meth:`SqlPayout.account_number`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cartax.cases import Actor, ActorKind
+from cartax.infra.crypto import PiiCipher
+from cartax.infra.outbox import OutboxEvent, add_events
+from cartax.payout.adapters import ledger
+from cartax.payout.adapters.tables import (
+    ledger_entries,
+    ledger_lines,
+    payout_accounts,
+    payout_announcements,
+    payout_current,
+    payout_instructions,
+    payout_reconciled,
+    payout_results,
+    payout_transfers,
+)
+from cartax.payout.banks import bank_code, bank_name, mask, normalise_account, same_holder
+from cartax.payout.errors import (
+    AccountRejectedError,
+    PayoutConflictError,
+    PayoutForbiddenError,
+    PayoutNotFoundError,
+)
+from cartax.payout.events import (
+    AccountChanged,
+    OffsetPosted,
+    PaymentReconciled,
+    TransferFailed,
+    ZeroClickAnnounced,
+)
+from cartax.payout.model import (
+    AccountSource,
+    Decided,
+    Entry,
+    EntryKind,
+    HolderCheck,
+    HoldReason,
+    InstructionState,
+    LedgerAccount,
+    Line,
+    decided_entries,
+    kst_day,
+    reversal_entry,
+)
+from cartax.payout.ports import CaseGateway, Directory, HolderCheckPort
+from cartax.payout.views import (
+    AccountView,
+    Balance,
+    FailedTransferView,
+    PaymentView,
+    ReconciliationLine,
+    ReconciliationReport,
+    TransferView,
+)
+
+REFUSALS = {
+    HolderCheck.MISMATCH: "holder_mismatch",
+    HolderCheck.CLOSED: "account_closed",
+    HolderCheck.NOT_FOUND: "account_not_found",
+}
+OFFICER_STATES = (InstructionState.RETURNED, InstructionState.OPEN)
+
+
+def account_context(owner_id: str) -> str:
+    """Associated data of an account number's token: the token opens only as this owner's account."""
+    return f"{payout_accounts.name}.number_encrypted:{owner_id}"
+
+
+@dataclass
+class SqlPayout:
+    engine: Engine
+    cipher: PiiCipher
+    directory: Directory
+    holder_check: HolderCheckPort
+    clock: Callable[[], datetime]
+    cooling_off: timedelta = timedelta(hours=72)
+    objection_window: timedelta = timedelta(days=14)
+    cases: CaseGateway | None = None
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    def register_account(
+        self, owner_id: str, bank: str, number: str, actor: Actor, *, zero_click: bool | None = None
+    ) -> AccountView:
+        if actor.kind is ActorKind.CITIZEN and actor.id != owner_id:
+            raise PayoutForbiddenError("not_account_owner")
+        source = AccountSource.OFFICER if actor.kind is ActorKind.OFFICER else AccountSource.CITIZEN
+        return self._register(owner_id, bank, number, source, zero_click)
+
+    def import_preregistered(self, owner_id: str, zero_click: bool = True) -> AccountView | None:
+        """Take over the person's pre-registered refund account (환급계좌 사전등록) from the directory,
+        checked with the bank. Kept even when the check fails, so the payment waits for an officer."""
+        person = self.directory.person(owner_id)
+        if person is None or not person.preregistered_account or not person.preregistered_bank:
+            return None
+        return self._register(
+            owner_id, person.preregistered_bank, person.preregistered_account,
+            AccountSource.PREREGISTERED, zero_click,
+        )  # fmt: skip
+
+    def _register(
+        self, owner_id: str, bank: str, number: str, source: AccountSource, zero_click: bool | None
+    ) -> AccountView:
+        code, digits = bank_code(bank), normalise_account(number)
+        person = self.directory.person(owner_id)
+        if person is None:
+            raise PayoutNotFoundError("unknown_person")
+        answer = self.holder_check.check_holder(code, digits, person.name)
+        check = answer.check
+        if check is HolderCheck.VERIFIED and not same_holder(person.name, answer.holder or ""):
+            check = HolderCheck.MISMATCH
+        if check is not HolderCheck.VERIFIED and source is not AccountSource.PREREGISTERED:
+            raise AccountRejectedError(REFUSALS[check], bank=bank_name(code), masked=mask(digits[-4:]))
+        now = self.clock()
+        with self.engine.begin() as connection:
+            current = self._current(connection, owner_id, lock=True)
+            if current is not None and self._same_account(current, owner_id, code, digits, check):
+                if zero_click is not None and zero_click != current.zero_click:
+                    self._set_consent(connection, owner_id, zero_click, now)
+                return self._view(self._current(connection, owner_id))  # type: ignore[arg-type]
+            changed = current is not None and source is not AccountSource.PREREGISTERED
+            held_until = now + self.cooling_off if changed and self.cooling_off else None
+            account_id = connection.execute(
+                insert(payout_accounts).returning(payout_accounts.c.id),
+                {
+                    "owner_id": owner_id,
+                    "bank_code": code,
+                    "number_encrypted": self.cipher.encrypt(digits, account_context(owner_id)),
+                    "last4": digits[-4:],
+                    "holder_check": str(check),
+                    "source": str(source),
+                    "registered_at": now,
+                    "cooling_off_until": held_until,
+                },
+            ).scalar_one()
+            consent = zero_click if zero_click is not None else bool(current and current.zero_click)
+            values = {"account_id": account_id, "zero_click": consent, "updated_at": now}
+            if current is None:
+                connection.execute(insert(payout_current), {"owner_id": owner_id, **values})
+            else:
+                connection.execute(
+                    update(payout_current).where(payout_current.c.owner_id == owner_id).values(**values)
+                )
+            # An officer's request for another account is answered by any new account.
+            connection.execute(
+                update(payout_instructions)
+                .where(payout_instructions.c.owner_id == owner_id)
+                .where(payout_instructions.c.hold == str(HoldReason.ACCOUNT_REQUESTED))
+                .values(hold=None, updated_at=now)
+            )
+            event = AccountChanged(
+                owner_id, code, digits[-4:], current.last4 if current else None, str(source),
+                check is HolderCheck.VERIFIED, held_until, now,
+            )  # fmt: skip
+            add_events(connection, [event], now)
+            return self._view(self._current(connection, owner_id))  # type: ignore[arg-type]
+
+    def _same_account(self, current: Row[Any], owner_id: str, code: str, digits: str, check: str) -> bool:
+        if current.bank_code != code or current.last4 != digits[-4:] or current.holder_check != check:
+            return False
+        return self.cipher.decrypt(current.number_encrypted, account_context(owner_id)) == digits
+
+    def current_account(self, owner_id: str) -> AccountView | None:
+        with self.engine.connect() as connection:
+            row = self._current(connection, owner_id)
+        return self._view(row) if row is not None else None
+
+    def set_zero_click(self, owner_id: str, consent: bool, actor: Actor) -> AccountView:
+        if actor.kind is ActorKind.CITIZEN and actor.id != owner_id:
+            raise PayoutForbiddenError("not_account_owner")
+        now = self.clock()
+        with self.engine.begin() as connection:
+            row = self._current(connection, owner_id, lock=True)
+            if row is None:
+                raise PayoutNotFoundError("no_account")
+            if consent and row.holder_check != HolderCheck.VERIFIED:
+                raise PayoutConflictError("consent_needs_verified_account")
+            self._set_consent(connection, owner_id, consent, now)
+            return self._view(self._current(connection, owner_id))  # type: ignore[arg-type]
+
+    def account_number(self, account_id: int) -> tuple[str, str]:
+        """(bank code, account number) of a stored account: for a bank rail only, never for display."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(payout_accounts).where(payout_accounts.c.id == account_id)).one()
+        return row.bank_code, self.cipher.decrypt(row.number_encrypted, account_context(row.owner_id))
+
+    @staticmethod
+    def _set_consent(connection: Connection, owner_id: str, consent: bool, now: datetime) -> None:
+        connection.execute(
+            update(payout_current)
+            .where(payout_current.c.owner_id == owner_id)
+            .values(zero_click=consent, updated_at=now)
+        )
+
+    @staticmethod
+    def _current(connection: Connection, owner_id: str, lock: bool = False) -> Row[Any] | None:
+        query = (
+            select(payout_accounts, payout_current.c.zero_click)
+            .join(payout_current, payout_current.c.account_id == payout_accounts.c.id)
+            .where(payout_current.c.owner_id == owner_id)
+        )
+        if lock and connection.dialect.name == "postgresql":
+            query = query.with_for_update(of=payout_current)
+        return connection.execute(query).first()
+
+    @staticmethod
+    def _view(row: Row[Any]) -> AccountView:
+        return AccountView(
+            row.owner_id, row.bank_code, row.last4, row.holder_check, row.source, _utc(row.registered_at),
+            _utc(row.cooling_off_until) if row.cooling_off_until else None, bool(row.zero_click),
+        )  # fmt: skip
+
+    # -- decisions --------------------------------------------------------------------------------
+
+    def decide(self, decided: Decided, at: datetime) -> str:
+        """A payment decision becomes one instruction and its ledger entries; ``duplicate`` if known."""
+        now = self.clock()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(payout_instructions),
+                    {
+                        "case_key": decided.case_key,
+                        "computation": decided.computation,
+                        "owner_id": decided.owner_id,
+                        "district": decided.district,
+                        "amount": decided.payable,
+                        "state": str(InstructionState.OPEN),
+                        "fence": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+                events: list[OutboxEvent] = []
+                for entry in decided_entries(decided, kst_day(at)):
+                    ledger.post(connection, entry, now)
+                    if entry.kind is EntryKind.OFFSET:
+                        events.append(
+                            OffsetPosted(
+                                decided.case_key, decided.owner_id, decided.district, decided.offset, at
+                            )
+                        )
+                add_events(connection, events, now)
+        except IntegrityError:
+            return "duplicate"  # the same decision delivered twice (or concurrently): one instruction
+        return "created"
+
+    def cancel(self, case_key: str, superseded_by: int) -> int:
+        """A recomputation voided the decisions before computation ``superseded_by``: cancel their
+        instructions where no money is under way and reverse their ledger entries; an instruction in
+        flight or paid is left as it is (the officer sees the recomputation). Returns how many."""
+        now = self.clock()
+        with self.engine.begin() as connection:
+            voided = (
+                connection.execute(
+                    update(payout_instructions)
+                    .where(payout_instructions.c.case_key == case_key)
+                    .where(payout_instructions.c.computation < superseded_by)
+                    .where(payout_instructions.c.state.in_([str(s) for s in OFFICER_STATES]))
+                    .values(state=str(InstructionState.CANCELLED), updated_at=now)
+                    .returning(payout_instructions.c.computation)
+                )
+                .scalars()
+                .all()
+            )
+            for computation in voided:
+                for kind in (EntryKind.DECIDED, EntryKind.OFFSET):
+                    key = f"{kind}:{case_key}:{computation}"
+                    if connection.execute(
+                        select(ledger_entries.c.id).where(ledger_entries.c.entry_key == key)
+                    ).first():
+                        ledger.post(connection, reversal_entry(_entry(connection, key), kst_day(now)), now)
+        return len(voided)
+
+    # -- zero-click ---------------------------------------------------------------------------------
+
+    def announce(
+        self, case_key: str, owner_id: str, district: str, amount: int, notified_at: datetime
+    ) -> bool:
+        """A notified case of a person with a verified account and a standing consent is announced:
+        paid on the day the objection window ends, unless they object."""
+        now = self.clock()
+        with self.engine.begin() as connection:
+            account = self._current(connection, owner_id)
+            if account is None or not account.zero_click or account.holder_check != HolderCheck.VERIFIED:
+                return False
+            pay_at = notified_at + self.objection_window
+            if account.cooling_off_until is not None:
+                pay_at = max(pay_at, _utc(account.cooling_off_until))
+            pay_on = kst_day(pay_at)
+            if connection.execute(
+                select(payout_announcements.c.case_key).where(payout_announcements.c.case_key == case_key)
+            ).first():
+                return False
+            connection.execute(
+                insert(payout_announcements),
+                {"case_key": case_key, "owner_id": owner_id, "account_id": account.id, "pay_on": pay_on,
+                 "announced_at": now},
+            )  # fmt: skip
+            event = ZeroClickAnnounced(
+                case_key, owner_id, district, amount, account.bank_code, account.last4, pay_on, now
+            )
+            add_events(connection, [event], now)
+        return True
+
+    def settle_announcements(self, limit: int = 500) -> int:
+        """Give the standing consent of every announced case whose day has come (cases checks the
+        objection window and whether the person objected); returns how many were settled."""
+        if self.cases is None:
+            return 0
+        now = self.clock()
+        with self.engine.connect() as connection:
+            due = connection.execute(
+                select(payout_announcements)
+                .where(payout_announcements.c.outcome.is_(None))
+                .where(payout_announcements.c.pay_on <= kst_day(now))
+                .order_by(payout_announcements.c.pay_on)
+                .limit(limit)
+            ).all()
+        settled = 0
+        for row in due:
+            account = self.current_account(row.owner_id)
+            verified = account is not None and account.payable_at(now)
+            outcome = self.cases.auto_consent(
+                row.case_key, verified, bool(account and account.zero_click_consent)
+            )
+            if outcome == "not_yet":
+                continue
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(payout_announcements)
+                    .where(payout_announcements.c.case_key == row.case_key)
+                    .values(outcome=outcome, settled_at=now)
+                )
+            settled += 1
+        return settled
+
+    # -- views --------------------------------------------------------------------------------------
+
+    def payment(self, case_key: str) -> PaymentView | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(payout_instructions)
+                .where(payout_instructions.c.case_key == case_key)
+                .order_by(payout_instructions.c.computation.desc())
+            ).first()
+            return None if row is None else self._payment(connection, row)
+
+    def payments_of(self, owner_id: str) -> list[PaymentView]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(payout_instructions)
+                .where(payout_instructions.c.owner_id == owner_id)
+                .order_by(payout_instructions.c.id.desc())
+            ).all()
+            return [self._payment(connection, row) for row in rows]
+
+    def _payment(self, connection: Connection, row: Row[Any]) -> PaymentView:
+        transfers = connection.execute(
+            select(payout_transfers, payout_accounts.c.bank_code, payout_accounts.c.last4)
+            .join(payout_accounts, payout_accounts.c.id == payout_transfers.c.account_id)
+            .where(payout_transfers.c.instruction_id == row.id)
+            .order_by(payout_transfers.c.id)
+        ).all()
+        announced = connection.execute(
+            select(payout_announcements.c.pay_on).where(payout_announcements.c.case_key == row.case_key)
+        ).scalar_one_or_none()
+        hold, until = self._hold(connection, row)
+        return PaymentView(
+            row.case_key, row.owner_id, row.district, row.computation, row.amount, row.state, hold, until,
+            announced, _utc(row.created_at),
+            tuple(
+                TransferView(
+                    t.transfer_id, t.rail, t.state, t.amount, t.bank_code, t.last4, t.reason, t.bank_ref,
+                    _utc(t.created_at), _utc(t.resolved_at) if t.resolved_at else None,
+                )
+                for t in transfers
+            ),
+            tuple(ledger.lines_of_case(connection, row.case_key)),
+        )  # fmt: skip
+
+    def _hold(self, connection: Connection, row: Row[Any]) -> tuple[str | None, datetime | None]:
+        """Why an open instruction cannot be sent now (None: it can, or it is not open)."""
+        if row.state not in (InstructionState.OPEN, InstructionState.RETURNED):
+            return None, None
+        if row.hold:
+            return row.hold, None
+        account = self._current(connection, row.owner_id)
+        if account is None:
+            return str(HoldReason.NO_ACCOUNT), None
+        if account.holder_check != HolderCheck.VERIFIED:
+            check = HolderCheck(account.holder_check)
+            return (str(HoldReason.HOLDER_MISMATCH) if check is HolderCheck.MISMATCH
+                    else str(HoldReason.ACCOUNT_CLOSED)), None  # fmt: skip
+        if row.state == InstructionState.RETURNED and row.returned_account_id == account.id:
+            return str(HoldReason.AWAITING_NEW_ACCOUNT), None
+        if account.cooling_off_until is not None and _utc(account.cooling_off_until) > self.clock():
+            return str(HoldReason.COOLING_OFF), _utc(account.cooling_off_until)
+        return None, None
+
+    def failed_transfers(self, district: str, limit: int = 100) -> list[FailedTransferView]:
+        found: list[FailedTransferView] = []
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(payout_instructions)
+                .where(payout_instructions.c.district == district)
+                .where(payout_instructions.c.state.in_([str(s) for s in OFFICER_STATES]))
+                .order_by(payout_instructions.c.id)
+            ).yield_per(500)
+            for row in rows:
+                hold, _ = self._hold(connection, row)
+                if row.state == InstructionState.OPEN and hold not in (
+                    HoldReason.HOLDER_MISMATCH, HoldReason.ACCOUNT_CLOSED, HoldReason.ACCOUNT_REQUESTED,
+                ):  # fmt: skip
+                    continue
+                last = connection.execute(
+                    select(payout_transfers)
+                    .where(payout_transfers.c.instruction_id == row.id)
+                    .order_by(payout_transfers.c.id.desc())
+                ).first()
+                reason = (last.reason if last is not None and last.reason else None) or hold or "review"
+                found.append(
+                    FailedTransferView(
+                        row.case_key, row.owner_id, row.district, row.amount, row.state, reason,
+                        last.transfer_id if last is not None else None, _utc(row.updated_at),
+                    )
+                )  # fmt: skip
+                if len(found) >= limit:
+                    break
+        return found
+
+    def request_another_account(self, case_key: str, actor: Actor) -> PaymentView:
+        if actor.kind is not ActorKind.OFFICER:
+            raise PayoutForbiddenError("officer_required")
+        now = self.clock()
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                select(payout_instructions)
+                .where(payout_instructions.c.case_key == case_key)
+                .order_by(payout_instructions.c.computation.desc())
+            ).first()
+            if row is None:
+                raise PayoutNotFoundError("payment_not_found", case_key=case_key)
+            if row.state == InstructionState.PAID:
+                raise PayoutConflictError("already_paid", case_key=case_key)
+            if row.state not in (InstructionState.OPEN, InstructionState.RETURNED):
+                raise PayoutConflictError("payment_in_flight", case_key=case_key)
+            connection.execute(
+                update(payout_instructions)
+                .where(payout_instructions.c.id == row.id)
+                .where(payout_instructions.c.state.in_([str(s) for s in OFFICER_STATES]))
+                .values(hold=str(HoldReason.ACCOUNT_REQUESTED), updated_at=now)
+            )
+            event = TransferFailed(row.case_key, row.owner_id, row.district, None, "account_requested", now)
+            add_events(connection, [event], now)
+        view = self.payment(case_key)
+        if view is None:  # the instruction was read in the transaction above; it is never deleted
+            raise PayoutNotFoundError("payment_not_found", case_key=case_key)
+        return view
+
+    # -- ledger and reconciliation ---------------------------------------------------------------
+
+    def balances(self, by: str, key: str | None = None) -> list[Balance]:
+        with self.engine.connect() as connection:
+            value: str | date | None = date.fromisoformat(key) if by == "day" and key else key
+            return ledger.balances(connection, by, value)
+
+    def reconcile(self, day: date) -> ReconciliationReport:
+        """Match every transfer of ``day`` with the bank's results; flag the rest. Matched transfers are
+        reconciled on their case (``PaymentReconciled``), once."""
+        now = self.clock()
+        lines: list[ReconciliationLine] = []
+        with self.engine.begin() as connection:
+            ours = {
+                row.transfer_id: row
+                for row in connection.execute(
+                    select(payout_transfers, payout_instructions.c.case_key)
+                    .join(payout_instructions, payout_instructions.c.id == payout_transfers.c.instruction_id)
+                    .where(payout_transfers.c.day == day)
+                )
+            }
+            bank = _latest_results(connection, day, ours)
+            events: list[OutboxEvent] = []
+            for transfer_id in sorted(set(ours) | set(bank)):
+                line = _match(transfer_id, ours.get(transfer_id), bank.get(transfer_id))
+                lines.append(line)
+                if line.status == "matched" and line.ours == "succeeded":
+                    events.extend(
+                        self._reconciled(connection, ours[transfer_id], bank[transfer_id], day, now)
+                    )
+            add_events(connection, events, now)
+            balanced = not ledger.unbalanced_entries(connection) and ledger.ledger_total(connection) == 0
+        return ReconciliationReport(day, tuple(lines), balanced)
+
+    @staticmethod
+    def _reconciled(
+        connection: Connection, transfer: Row[Any], result: Row[Any], day: date, now: datetime
+    ) -> Iterable[OutboxEvent]:
+        known = connection.execute(
+            select(payout_reconciled.c.transfer_id).where(
+                payout_reconciled.c.transfer_id == transfer.transfer_id
+            )
+        ).first()
+        if known:
+            return []
+        connection.execute(
+            insert(payout_reconciled), {"transfer_id": transfer.transfer_id, "day": day, "at": now}
+        )
+        bank_ref = result.bank_ref or transfer.bank_ref or transfer.transfer_id
+        return [PaymentReconciled(transfer.case_key, transfer.transfer_id, bank_ref, day, now)]
+
+
+def _latest_results(connection: Connection, day: date, ours: dict[str, Row[Any]]) -> dict[str, Row[Any]]:
+    """The bank's last word on each transfer id: results of the day, and any result on our transfers."""
+    latest: dict[str, Row[Any]] = {}
+    query = select(payout_results).where(
+        (payout_results.c.day == day) | payout_results.c.transfer_id.in_(list(ours) or [""])
+    )
+    for row in connection.execute(query.order_by(payout_results.c.id)):
+        if row.status != "unknown":
+            latest[row.transfer_id] = row
+    return latest
+
+
+def _match(transfer_id: str, ours: Row[Any] | None, bank: Row[Any] | None) -> ReconciliationLine:
+    if ours is None:
+        if bank is None:
+            raise ValueError(f"transfer {transfer_id} is neither ours nor the bank's")
+        return ReconciliationLine(transfer_id, "unknown_to_us", None, bank.status, None, bank.amount)
+    if bank is None:
+        return ReconciliationLine(transfer_id, "missing_result", ours.state, None, ours.amount, None)
+    status = "matched"
+    if ours.state != bank.status:
+        status = "status_mismatch"
+    elif bank.amount is not None and bank.amount != ours.amount and bank.status == "succeeded":
+        status = "amount_mismatch"
+    return ReconciliationLine(transfer_id, status, ours.state, bank.status, ours.amount, bank.amount)
+
+
+def _entry(connection: Connection, key: str) -> Entry:
+    head = connection.execute(select(ledger_entries).where(ledger_entries.c.entry_key == key)).one()
+    rows = connection.execute(
+        select(ledger_lines).where(ledger_lines.c.entry_id == head.id).order_by(ledger_lines.c.id)
+    ).all()
+    return Entry(
+        head.entry_key, EntryKind(head.kind), head.case_key, head.owner_id, head.district, head.day,
+        tuple(Line(LedgerAccount(r.account), r.amount) for r in rows), head.transfer_id,
+    )  # fmt: skip
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,119 @@
+"""Building the payout context on a database, for the composition root, workers, tests and the drill."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from cartax.bus import Subscription, describe_error
+from cartax.infra.crypto import PiiCipher
+from cartax.payout.adapters.fake_bank import FakeBank, FakeRail
+from cartax.payout.adapters.sql import SqlPayout
+from cartax.payout.adapters.worker import CrashPoints, PaymentWorker
+from cartax.payout.consumer import payout_events
+from cartax.payout.ports import ApiRail, CaseGateway, Directory, HolderCheckPort, Person
+from cartax.payout.settings import PayoutSettings
+
+log = logging.getLogger("cartax.payout")
+
+
+class OwnerRecordLike(Protocol):
+    """What the registry's owner view answers (name and pre-registered refund account)."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def refund_bank(self) -> str | None: ...
+
+    @property
+    def refund_account(self) -> str | None: ...
+
+
+@dataclass
+class RegistryDirectory:
+    """The entitled person's name and pre-registered account, from the registry's owner records."""
+
+    lookup: Callable[[str], OwnerRecordLike | None]
+
+    def person(self, owner_id: str) -> Person | None:
+        record = self.lookup(owner_id)
+        if record is None or not record.name:
+            return None
+        return Person(owner_id, record.name, record.refund_bank, record.refund_account)
+
+
+@dataclass
+class Payouts:
+    """The payout context as the composition root hands it out."""
+
+    service: SqlPayout
+    worker: PaymentWorker
+    subscription: Subscription | None
+    """The bus consumer (None without the cases context: the crash drill gives decisions directly)."""
+    bank: FakeBank | None
+    """The fake bank behind the embedded mode (None with a real bank)."""
+    settings: PayoutSettings
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def run(self, stop: threading.Event, idle_seconds: float = 0.5, rounds: int = 50) -> None:
+        """The embedded mode's payout loop: settle due zero-click announcements, then pay what is due."""
+        while not stop.is_set():
+            try:
+                self.service.settle_announcements()
+                for _ in range(rounds):
+                    if stop.is_set() or not self.worker.run_once():
+                        break
+            except Exception as error:  # the loop outlives a database hiccup or a failing bank
+                log.warning("payout loop: %s; retrying", describe_error(error))
+            stop.wait(idle_seconds)
+
+
+def build_payout(
+    engine: Engine,
+    settings: PayoutSettings,
+    cipher: PiiCipher,
+    directory: Directory,
+    clock: Callable[[], datetime],
+    cases: CaseGateway | None,
+    objection_window: timedelta,
+    *,
+    bank: FakeBank | None = None,
+    rail: ApiRail | None = None,
+    holder_check: HolderCheckPort | None = None,
+    crash: CrashPoints | None = None,
+    worker_id: str = "embedded",
+    recovery: bool = True,
+) -> Payouts:
+    """The context on ``engine`` (migrated to head). With ``settings.bank == "fake"`` and no rail
+    given, a fake bank in open-world mode (any well-formed account exists) stands behind it."""
+    if rail is None or holder_check is None:
+        if settings.bank == "openbanking":
+            from cartax.payout.adapters.openbanking import OpenBankingClient
+
+            client = OpenBankingClient.from_settings(settings)
+            rail, holder_check = rail or client, holder_check or client
+        else:
+            bank = bank or FakeBank(open_world=True)
+            rail, holder_check = rail or FakeRail(bank), holder_check or bank
+    service = SqlPayout(
+        engine, cipher, directory, holder_check, clock, settings.cooling_off, objection_window, cases
+    )
+
+    def holder_name(owner_id: str) -> str:
+        person = directory.person(owner_id)
+        return person.name if person is not None else ""
+
+    worker = PaymentWorker(
+        engine, rail, service.account_number, holder_name, clock, settings.org_code, worker_id,
+        timedelta(seconds=settings.lease_seconds), timedelta(seconds=settings.retry_seconds),
+        settings.batch_size, crash or CrashPoints(), recovery,
+    )  # fmt: skip
+    subscription = payout_events(service, cases) if cases is not None else None
+    return Payouts(service, worker, subscription, bank, settings)
