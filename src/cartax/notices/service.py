@@ -184,7 +184,8 @@ class NoticeService:
         )
         url = self.verification_url(code)
         data = template_data(kind, facts, issued_on, self.messages)
-        data |= {"code": codes.grouped(code), "url": url, "qr": self.qr.svg(url)}
+        portal = f"{self.public_url.rstrip('/')}/refunds/{facts.case_key}"
+        data |= {"code": codes.grouped(code), "url": url, "qr": self.qr.svg(url), "portal": portal}
         return _Prepared(record, data)
 
 
