@@ -22,6 +22,7 @@ TABLE_MODULES = (
     "cartax.payout.adapters.tables",
     "cartax.voc.adapters.tables",
     "cartax.notify.adapters.tables",
+    "cartax.notices.adapters.tables",
 )
 
 
