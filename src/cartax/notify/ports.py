@@ -179,6 +179,9 @@ class NotifyStore(Protocol):
 
     def count_reminder(self, case_key: str, now: datetime) -> None: ...
 
+    def touch_case(self, case_key: str, now: datetime) -> None:
+        """Remember that the person was just told about the case (reminders wait from here)."""
+
     def add_campaign(self, district: str | None, topic: Topic, per_minute: int, now: datetime) -> int: ...
 
     def deliver_to_inbox(self, item: InboxItem) -> None: ...

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cartax.notify.errors import InvalidNotifyRequestError, LinkInvalidError
@@ -58,6 +58,10 @@ class NotifyConfig:
     @property
     def verify_url(self) -> str:
         return f"{self.public_url}/verify"
+
+
+def _json_ready(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value.isoformat() if isinstance(value, date) else value for name, value in params.items()}
 
 
 def _check_person(person_id: str) -> None:
@@ -148,7 +152,7 @@ class NotifyService:
         message = NewMessage(
             ref=ref, key=key, person_id=person_id, case_key=case_key, district=district, topic=topic,
             template=rendered.template, lang=lang, channel=channel, status=status, priority=priority,
-            subject=rendered.subject, body=rendered.body, params=params,
+            subject=rendered.subject, body=rendered.body, params=_json_ready(params),
             code_digest=self.signer.code_digest(code), link_ref=link_ref if case_key else "",
             next_attempt_at=at, created_at=now, fallback_of=fallback_of, campaign_id=campaign_id,
             detail=detail,

@@ -1,0 +1,408 @@
+"""The notify context's store on SQLAlchemy Core: one short transaction per call, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cartax.notify.adapters.tables import (
+    campaigns,
+    daily_usage,
+    inbox,
+    links,
+    messages,
+    preferences,
+    receipts,
+    tracked_cases,
+)
+from cartax.notify.model import Channel, Preferences, Status, Topic
+from cartax.notify.ports import Due, NewMessage, TrackedCase
+from cartax.notify.views import InboxItem, MessageView, ReceiptView
+
+AWAITING_ANSWER = "notified"
+"""The case state in which a person has been told and has not yet answered (cases' ``notified``)."""
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _when(moment: datetime | None) -> datetime:
+    value = _utc(moment)
+    if value is None:
+        raise ValueError("a timestamp column was empty")
+    return value
+
+
+class SqlNotifyStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- messages ---------------------------------------------------------------------------------
+
+    def add_message(self, message: NewMessage) -> str:
+        row = {
+            "ref": message.ref, "idem_key": message.key, "person_id": message.person_id,
+            "case_key": message.case_key, "district": message.district, "topic": str(message.topic),
+            "template": message.template, "lang": message.lang, "channel": str(message.channel),
+            "status": str(message.status), "priority": message.priority, "subject": message.subject[:200],
+            "body": message.body, "params": message.params, "code_digest": message.code_digest,
+            "link_ref": message.link_ref or None, "attempts": 0,
+            "next_attempt_at": _when(message.next_attempt_at),
+            "created_at": message.created_at, "status_at": message.created_at,
+            "fallback_of": message.fallback_of, "campaign_id": message.campaign_id,
+        }  # fmt: skip
+        try:
+            with self.engine.begin() as connection:
+                inserted = connection.execute(insert(messages).values(**row)).inserted_primary_key
+                message_id = inserted[0] if inserted else None
+                connection.execute(
+                    insert(receipts).values(
+                        message_id=message_id,
+                        status=str(message.status),
+                        at=message.created_at,
+                        provider="notify",
+                        detail=message.detail[:64],
+                    )
+                )
+        except IntegrityError:
+            with self.engine.connect() as connection:
+                existing = connection.execute(
+                    select(messages.c.ref).where(messages.c.idem_key == message.key)
+                ).scalar_one_or_none()
+            if existing is None:
+                raise
+            return str(existing)
+        return message.ref
+
+    def due(self, now: datetime, limit: int) -> Sequence[Due]:
+        query = (
+            select(messages)
+            .where(
+                messages.c.status == str(Status.QUEUED),
+                messages.c.next_attempt_at <= now,
+                or_(messages.c.lease_until.is_(None), messages.c.lease_until < now),
+            )
+            .order_by(messages.c.priority, messages.c.next_attempt_at, messages.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            Due(
+                id=row.id,
+                ref=row.ref,
+                key=row.idem_key,
+                person_id=row.person_id,
+                case_key=row.case_key,
+                district=row.district,
+                topic=Topic(row.topic),
+                template=row.template,
+                lang=row.lang,
+                channel=Channel(row.channel),
+                priority=row.priority,
+                attempts=row.attempts,
+                subject=row.subject,
+                body=row.body,
+                params=dict(row.params or {}),
+                campaign_id=row.campaign_id,
+            )
+            for row in rows
+        ]
+
+    def claim(self, message_id: int, now: datetime, lease_until: datetime) -> bool:
+        statement = (
+            update(messages)
+            .where(
+                messages.c.id == message_id,
+                messages.c.status == str(Status.QUEUED),
+                or_(messages.c.lease_until.is_(None), messages.c.lease_until < now),
+            )
+            .values(lease_until=lease_until)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).rowcount == 1
+
+    def mark(
+        self,
+        message_id: int,
+        status: Status,
+        now: datetime,
+        provider: str,
+        detail: str,
+        *,
+        provider_ref: str = "",
+        next_attempt_at: datetime | None = None,
+        attempted: bool = False,
+    ) -> None:
+        values: dict[str, Any] = {"status": str(status), "status_at": now, "lease_until": None}
+        if attempted:
+            values["attempts"] = messages.c.attempts + 1
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = _when(next_attempt_at)  # UTC: SQLite compares the text
+        if status is Status.SENT:
+            values.update(sent_at=now, provider=provider, provider_ref=provider_ref or None)
+        with self.engine.begin() as connection:
+            connection.execute(update(messages).where(messages.c.id == message_id).values(**values))
+            connection.execute(
+                insert(receipts).values(
+                    message_id=message_id, status=str(status), at=now, provider=provider, detail=detail[:64]
+                )
+            )
+
+    def receipt(self, provider: str, provider_ref: str, status: Status, now: datetime, detail: str) -> bool:
+        with self.engine.begin() as connection:
+            message_id = connection.execute(
+                select(messages.c.id).where(
+                    messages.c.provider == provider,
+                    messages.c.provider_ref == provider_ref,
+                    messages.c.status == str(Status.SENT),
+                )
+            ).scalar_one_or_none()
+            if message_id is None:
+                return False
+            connection.execute(
+                update(messages).where(messages.c.id == message_id).values(status=str(status), status_at=now)
+            )
+            connection.execute(
+                insert(receipts).values(
+                    message_id=message_id, status=str(status), at=now, provider=provider, detail=detail
+                )
+            )
+        return True
+
+    def messages(self, *, case_key: str | None = None, person_id: str | None = None) -> list[MessageView]:
+        condition = (
+            messages.c.case_key == case_key if case_key is not None else messages.c.person_id == person_id
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(messages).where(condition).order_by(messages.c.id)).all()
+            found = self._receipts(connection, [row.id for row in rows])
+        return [_view(row, found.get(row.id, ())) for row in rows]
+
+    def by_code(self, code_digest: str) -> MessageView | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(messages).where(messages.c.code_digest == code_digest)).first()
+        return None if row is None else _view(row, ())
+
+    def receipts(self, ref: str) -> list[ReceiptView]:
+        with self.engine.connect() as connection:
+            message_id = connection.execute(select(messages.c.id).where(messages.c.ref == ref)).scalar()
+            if message_id is None:
+                return []
+            return list(self._receipts(connection, [int(message_id)]).get(int(message_id), ()))
+
+    @staticmethod
+    def _receipts(connection: Any, ids: list[int]) -> dict[int, list[ReceiptView]]:
+        found: dict[int, list[ReceiptView]] = defaultdict(list)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = select(receipts).where(receipts.c.message_id.in_(chunk)).order_by(receipts.c.id)
+            for row in connection.execute(query):
+                found[row.message_id].append(
+                    ReceiptView(Status(row.status), _when(row.at), row.provider, row.detail)
+                )
+        return found
+
+    # -- people, links, quotas --------------------------------------------------------------------
+
+    def preferences(self, person_id: str) -> Preferences:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(preferences).where(preferences.c.person_id == person_id)).first()
+        if row is None:
+            return Preferences(person_id)
+        opted = frozenset(Channel(name) for name in row.opted_out.split(",") if name)
+        return Preferences(person_id, Channel(row.first_channel), opted, _utc(row.updated_at))
+
+    def save_preferences(self, chosen: Preferences) -> None:
+        values = {
+            "first_channel": str(chosen.first),
+            "opted_out": ",".join(sorted(str(channel) for channel in chosen.opted_out)),
+            "updated_at": chosen.updated_at or datetime.now(UTC),
+        }
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(preferences).where(preferences.c.person_id == chosen.person_id).values(**values)
+            ).rowcount
+            if not changed:
+                connection.execute(insert(preferences).values(person_id=chosen.person_id, **values))
+
+    def add_link(self, ref: str, case_key: str, expires_at: datetime, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(links).values(ref=ref, case_key=case_key, created_at=now, expires_at=expires_at)
+            )
+
+    def link_case(self, ref: str) -> str | None:
+        with self.engine.connect() as connection:
+            value = connection.execute(select(links.c.case_key).where(links.c.ref == ref)).scalar()
+        return None if value is None else str(value)
+
+    def take_daily(self, district: str, day: str, cap: int) -> bool:
+        key = and_(daily_usage.c.district == district, daily_usage.c.day == day)
+        for _ in range(2):
+            with self.engine.begin() as connection:
+                taken = connection.execute(
+                    update(daily_usage)
+                    .where(key, daily_usage.c.sent < cap)
+                    .values(sent=daily_usage.c.sent + 1)
+                ).rowcount
+                if taken:
+                    return True
+                if connection.execute(select(daily_usage.c.sent).where(key)).first() is not None:
+                    return False
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(daily_usage).values(district=district, day=day, sent=1))
+                return cap >= 1
+            except IntegrityError:
+                continue  # another worker created the day's row first: count on it
+        return False
+
+    # -- tracked cases, campaigns -----------------------------------------------------------------
+
+    def track_case(self, case: TrackedCase) -> None:
+        values = {
+            "person_id": case.person_id, "district": case.district, "payable": case.payable,
+            "state": case.state, "lapses_on": case.lapses_on,
+        }  # fmt: skip
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(tracked_cases).where(tracked_cases.c.case_key == case.case_key).values(**values)
+            ).rowcount
+            if not changed:
+                connection.execute(
+                    insert(tracked_cases).values(
+                        case_key=case.case_key,
+                        reminders=case.reminders,
+                        last_message_at=case.last_message_at,
+                        **values,
+                    )
+                )
+
+    def track_state(self, case_key: str, state: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(tracked_cases).where(tracked_cases.c.case_key == case_key).values(state=state)
+            )
+
+    def tracked(self, case_key: str) -> TrackedCase | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(tracked_cases).where(tracked_cases.c.case_key == case_key)
+            ).first()
+        return None if row is None else _tracked(row)
+
+    def non_responders(
+        self, district: str | None, quiet_since: datetime, max_reminders: int, limit: int
+    ) -> list[TrackedCase]:
+        query = select(tracked_cases).where(
+            tracked_cases.c.state == AWAITING_ANSWER,
+            tracked_cases.c.reminders < max_reminders,
+            or_(tracked_cases.c.last_message_at.is_(None), tracked_cases.c.last_message_at < quiet_since),
+        )
+        if district is not None:
+            query = query.where(tracked_cases.c.district == district)
+        # Nearest lapse first; cases without a known lapse date after every dated one.
+        query = query.order_by(
+            tracked_cases.c.lapses_on.is_(None), tracked_cases.c.lapses_on, tracked_cases.c.case_key
+        ).limit(limit)
+        with self.engine.connect() as connection:
+            return [_tracked(row) for row in connection.execute(query)]
+
+    def count_reminder(self, case_key: str, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(tracked_cases)
+                .where(tracked_cases.c.case_key == case_key)
+                .values(reminders=tracked_cases.c.reminders + 1, last_message_at=now)
+            )
+
+    def touch_case(self, case_key: str, now: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(tracked_cases).where(tracked_cases.c.case_key == case_key).values(last_message_at=now)
+            )
+
+    def add_campaign(self, district: str | None, topic: Topic, per_minute: int, now: datetime) -> int:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                insert(campaigns).values(
+                    district=district, topic=str(topic), per_minute=per_minute, created_at=now
+                )
+            )
+            inserted = result.inserted_primary_key
+            if not inserted:
+                raise RuntimeError("the campaign row was not stored")
+            return int(inserted[0])
+
+    # -- the demo inbox ---------------------------------------------------------------------------
+
+    def deliver_to_inbox(self, item: InboxItem) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(inbox).values(
+                    person_id=item.person_id,
+                    message_ref=item.message_ref,
+                    channel=str(item.channel),
+                    subject=item.subject[:200],
+                    body=item.body,
+                    delivered_at=item.delivered_at,
+                )
+            )
+
+    def inbox(self, person_id: str, limit: int) -> list[InboxItem]:
+        query = select(inbox).where(inbox.c.person_id == person_id).order_by(inbox.c.id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [
+                InboxItem(
+                    row.person_id,
+                    row.message_ref,
+                    Channel(row.channel),
+                    row.subject,
+                    row.body,
+                    _when(row.delivered_at),
+                )
+                for row in connection.execute(query)
+            ]
+
+    def inbox_people(self, limit: int) -> list[tuple[str, int]]:
+        """People with something in the demo inbox, and how many messages each."""
+        query = (
+            select(inbox.c.person_id, func.count())
+            .group_by(inbox.c.person_id)
+            .order_by(inbox.c.person_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [(str(person), int(count)) for person, count in connection.execute(query)]
+
+
+def _view(row: Any, found: Sequence[ReceiptView]) -> MessageView:
+    return MessageView(
+        ref=row.ref, person_id=row.person_id, case_key=row.case_key, district=row.district,
+        topic=Topic(row.topic), template=row.template, lang=row.lang, channel=Channel(row.channel),
+        status=Status(row.status), attempts=row.attempts, created_at=_when(row.created_at),
+        sent_at=_utc(row.sent_at), fallback_of=row.fallback_of, subject=row.subject, body=row.body,
+        receipts=tuple(found),
+    )  # fmt: skip
+
+
+def _tracked(row: Any) -> TrackedCase:
+    return TrackedCase(
+        row.case_key,
+        row.person_id,
+        row.district,
+        row.payable,
+        row.state,
+        row.lapses_on,
+        row.reminders,
+        _utc(row.last_message_at),
+    )
