@@ -63,13 +63,23 @@ class Settings(BaseSettings):
     blind_index_key: SecretStr = SecretStr(DEV_SECRET + "-index")
     """Key for the keyed HMAC blind index of resident registration numbers."""
     session_secret: SecretStr = SecretStr(DEV_SECRET + "-session")
+    notice_seal_key: SecretStr = SecretStr(DEV_SECRET + "-notice-seal")
+    """HMAC key sealing the verification codes printed on notices (docs/notices.md); outside the database."""
+    notice_font_dir: Path = Path("/usr/share/fonts/truetype/nanum")
+    """The Korean fonts embedded in notices (Debian's fonts-nanum, installed by ``make install``)."""
     krds_dir: Path = Path("node_modules/krds-uiux")
     """The KRDS design system (npm ``krds-uiux``) installed by ``make install``; plain styles without it."""
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
-            for name in ("pii_key", "blind_index_key", "session_secret", "audit_chain_key"):
+            for name in (
+                "pii_key",
+                "blind_index_key",
+                "session_secret",
+                "audit_chain_key",
+                "notice_seal_key",
+            ):
                 if getattr(self, name).get_secret_value().startswith(DEV_SECRET):
                     raise ValueError(
                         f"CARTAX_{name.upper()} must be set to a real secret in production; "
