@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+
+KST = timezone(timedelta(hours=9), "KST")
+"""Korea Standard Time (no daylight saving): the days printed on documents are Korean days."""
 
 
 class DocumentKind(StrEnum):

@@ -24,6 +24,7 @@ from cartax.notices.errors import (
 )
 from cartax.notices.model import (
     ELIGIBLE_STATES,
+    KST,
     BatchResult,
     DocumentKind,
     IssuedDocument,
@@ -36,7 +37,8 @@ from cartax.notices.ports import DocumentStore, FactsSource, PrintFile, QrCodes,
 from cartax.notices.templates import Template
 
 VERIFY_PATH = "/verify/documents/"
-MAX_CHUNK = 2000
+MAX_CHUNK = 500
+"""At most this many documents typeset at once (the registry answers 500 ids per look-up)."""
 _DISTRICT = re.compile(r"\d{5}")
 Progress = Callable[[int], None]
 """Told how many cases of the batch were just handled (printed or skipped)."""
@@ -173,7 +175,7 @@ class NoticeService:
                 progress(len(chunk))
 
     def _prepare(self, kind: DocumentKind, facts: NoticeFacts, now: datetime) -> _Prepared:
-        issued_on = now.date()
+        issued_on = now.astimezone(KST).date()
         template = self.templates[kind]
         summary = sealed_facts(kind, facts, issued_on)
         digest = codes.content_digest(summary)

@@ -23,11 +23,6 @@ class FontsMissingError(RuntimeError):
 
 class TypstTypesetter:
     def __init__(self, font_dir: Path, root: Path) -> None:
-        if not (font_dir / REQUIRED_FONT).is_file():
-            raise FontsMissingError(
-                f"Korean fonts not found: {font_dir} has no {REQUIRED_FONT}. Install Debian's fonts-nanum "
-                "(make install does) or set CARTAX_NOTICE_FONT_DIR to a folder holding the Nanum fonts."
-            )
         self.font_dir = font_dir
         self.root = root
         self._compilers: dict[Path, typst.Compiler] = {}
@@ -35,6 +30,13 @@ class TypstTypesetter:
     def typeset(self, template: Path, data: Mapping[str, Any], *, tagged: bool) -> bytes:
         compiler = self._compilers.get(template)
         if compiler is None:
+            # Checked when first needed, so a platform without the fonts still starts (and says why
+            # it cannot print) rather than refusing to serve anything.
+            if not (self.font_dir / REQUIRED_FONT).is_file():
+                raise FontsMissingError(
+                    f"Korean fonts not found: {self.font_dir} has no {REQUIRED_FONT}. Install Debian's "
+                    "fonts-nanum (make install does) or set CARTAX_NOTICE_FONT_DIR to the Nanum fonts."
+                )
             compiler = typst.Compiler(
                 str(template), root=str(self.root), font_paths=[str(self.font_dir)], ignore_system_fonts=True
             )
