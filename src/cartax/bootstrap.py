@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.oidc import OidcClient
     from cartax.identity.adapters.web import IdentityWeb
     from cartax.infra.crypto import PiiCipher
+    from cartax.notices import NoticeService
     from cartax.registry.adapters.owner_view import SqlOwnerView
     from cartax.registry.adapters.vehicle_view import SqlVehicleView
     from cartax.voc import FeedbackStore
@@ -99,6 +100,8 @@ class Services:
     """Citizens' answers to the feedback question at the end of a journey (no personal data)."""
     case_request: Callable[[str], dict[str, Any] | None]
     """The calculation request detection kept with a case (None when it kept none), to explain it."""
+    notices: NoticeService
+    """Documents about cases (PDF with QR codes): one, a district's batch in one print file, verification."""
 
     @property
     def embedded(self) -> bool:
@@ -115,6 +118,7 @@ def connect(platform: Platform) -> Services:
     from cartax.audit.adapters.sql import SqlAuditStore
     from cartax.bus import InProcessBus, Relay
     from cartax.cases import CasesSettings
+    from cartax.cases.adapters.documents import SqlCaseDocuments
     from cartax.cases.adapters.listing import SqlCaseLists
     from cartax.cases.adapters.wiring import build_cases
     from cartax.detection.adapters.requests_view import case_request
@@ -127,8 +131,11 @@ def connect(platform: Platform) -> Services:
     from cartax.identity.adapters.sql import SqlIdentity
     from cartax.identity.adapters.web import IdentityWeb, WebIdentityConfig
     from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
+    from cartax.notices.adapters.case_facts import CaseFacts
+    from cartax.notices.adapters.wiring import build_notices
     from cartax.registry.adapters.owner_view import SqlOwnerView
     from cartax.registry.adapters.vehicle_view import SqlVehicleView
+    from cartax.registry.synth.districts import load_districts
     from cartax.voc.adapters.sql import SqlFeedbackStore
 
     settings, clock = platform.settings, platform.clock
@@ -174,6 +181,9 @@ def connect(platform: Platform) -> Services:
         lambda limit: list_runs(engine, limit), relay, provider, SqlOwnerView(engine, cipher),
         voc=SqlFeedbackStore(engine), case_request=lambda key: case_request(engine, key),
         vehicles=SqlVehicleView(engine),
+        notices=build_notices(engine, settings, clock, CaseFacts(
+            SqlCaseDocuments(engine), SqlVehicleView(engine), {d.code: d.full_name for d in load_districts()}
+        )),
     )  # fmt: skip
 
 
