@@ -150,6 +150,9 @@ class NotifyStore(Protocol):
     def receipt(self, provider: str, provider_ref: str, status: Status, now: datetime, detail: str) -> bool:
         """A provider's delivery report for a message it accepted; False when no message matches."""
 
+    def awaiting_receipt(self, providers: list[str], limit: int) -> list[tuple[str, str]]:
+        """(provider, provider_ref) of sent messages without a final receipt, oldest first."""
+
     def messages(self, *, case_key: str | None = None, person_id: str | None = None) -> list[MessageView]: ...
 
     def by_code(self, code_digest: str) -> MessageView | None: ...

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from cartax.core.dates import korean_date
 from cartax.notify.errors import InvalidNotifyRequestError, LinkInvalidError
 from cartax.notify.links import LinkSigner, new_code, new_ref, normalise_code
 from cartax.notify.model import (
@@ -43,6 +44,7 @@ NOBODY = Contacts(alimtalk=False, sms=False, email=False, letter=False)
 PRIORITY_EVENT = 10
 """Messages about a person's own case move before campaign and reminder messages."""
 PRIORITY_CAMPAIGN = 100
+DATE_PARAMS = frozenset({"pay_on", "object_by", "paid_on", "lapse_on"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,19 @@ class NotifyConfig:
     @property
     def verify_url(self) -> str:
         return f"{self.public_url}/verify"
+
+
+def _display(name: str, value: Any) -> str:
+    """A template value as a provider fills it into a registered template (``#{amount}`` → 250,040원).
+
+    >>> _display("amount", 250040), _display("pay_on", "2026-07-01"), _display("code", "K7Q2-M9XP")
+    ('250,040원', '2026년 7월 1일', 'K7Q2-M9XP')
+    """
+    if name == "amount":
+        return f"{int(value):,}원"
+    if name in DATE_PARAMS:
+        return korean_date(date.fromisoformat(str(value)[:10]))
+    return str(value)
 
 
 def _json_ready(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,7 +167,8 @@ class NotifyService:
         message = NewMessage(
             ref=ref, key=key, person_id=person_id, case_key=case_key, district=district, topic=topic,
             template=rendered.template, lang=lang, channel=channel, status=status, priority=priority,
-            subject=rendered.subject, body=rendered.body, params=_json_ready(params),
+            subject=rendered.subject, body=rendered.body,
+            params={**_json_ready(params), "link": link, "code": code},
             code_digest=self.signer.code_digest(code), link_ref=link_ref if case_key else "",
             next_attempt_at=at, created_at=now, fallback_of=fallback_of, campaign_id=campaign_id,
             detail=detail,
@@ -246,7 +262,7 @@ class NotifyService:
             ref=due.ref, person_id=due.person_id, district=due.district, channel=due.channel,
             destination=destination, subject=due.subject, body=due.body, template=due.template,
             alimtalk_code=template.alimtalk_code,
-            params={name: str(value) for name, value in due.params.items()},
+            params={name: _display(name, value) for name, value in due.params.items()},
         )  # fmt: skip
         try:
             return provider.send(outgoing)
@@ -311,6 +327,20 @@ class NotifyService:
             self.on_notified(due.case_key, due.ref)
         except Exception as error:  # the message went out; the case's state is the cases context's call
             log.warning("case not marked notified after %s: %s", due.ref, type(error).__name__)
+
+    def poll_receipts(self, limit: int = 200) -> int:
+        """Ask the providers that can say (``poll``) what became of messages they accepted; returns how
+        many receipts were recorded."""
+        recorded = 0
+        pollers = {
+            provider.name: provider for provider in self.providers.values() if hasattr(provider, "poll")
+        }
+        for provider_name, provider_ref in self.store.awaiting_receipt(list(pollers), limit):
+            answer = pollers[provider_name].poll(provider_ref)
+            if answer is not None:
+                delivered, detail = answer
+                recorded += self.record_receipt(provider_name, provider_ref, delivered, detail)
+        return recorded
 
     def record_receipt(self, provider: str, provider_ref: str, delivered: bool, detail: str) -> bool:
         """A provider's delivery report (webhook or poll); False when no sent message matches."""

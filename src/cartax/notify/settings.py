@@ -82,5 +82,9 @@ class NotifySettings(BaseSettings):
         return QuietHours(self.quiet_start, self.quiet_end, self.quiet_hours)
 
     @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
+
+    @property
     def link_lifetime(self) -> timedelta:
         return timedelta(days=self.link_days)

@@ -178,6 +178,22 @@ class SqlNotifyStore:
             )
         return True
 
+    def awaiting_receipt(self, providers: list[str], limit: int) -> list[tuple[str, str]]:
+        if not providers:
+            return []
+        query = (
+            select(messages.c.provider, messages.c.provider_ref)
+            .where(
+                messages.c.status == str(Status.SENT),
+                messages.c.provider.in_(providers),
+                messages.c.provider_ref.is_not(None),
+            )
+            .order_by(messages.c.sent_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [(str(row.provider), str(row.provider_ref)) for row in connection.execute(query)]
+
     def messages(self, *, case_key: str | None = None, person_id: str | None = None) -> list[MessageView]:
         condition = (
             messages.c.case_key == case_key if case_key is not None else messages.c.person_id == person_id
