@@ -169,7 +169,7 @@ def connect(platform: Platform) -> Services:
         citizen_session_limits(settings),
         sign_in_deps(settings),
         citizen_home="/",
-        officer_home="/",
+        officer_home="/console",
     )
     identity = IdentityWeb(config, repos=identity_transaction, clock=clock, oidc=oidc)
     relay = None

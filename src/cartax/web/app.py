@@ -25,6 +25,7 @@ from cartax.web.access_log import AccessLog
 from cartax.web.api import READINESS_CHECKS, ReadinessCheck, api_router, database_ready
 from cartax.web.auth import Auth
 from cartax.web.cases_api import CaseDeps, cases_router, seen_by
+from cartax.web.console import console_router
 from cartax.web.csrf import CsrfMiddleware
 from cartax.web.metrics import HttpMetrics, MetricsMiddleware
 from cartax.web.openapi import install_openapi
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(services.identity.router())
     if services.demo_provider is not None:
         app.include_router(services.demo_provider.router())
+    app.include_router(console_router(platform, services, pages))
     app.include_router(pages_router(pages))
     install_problem_handlers(app, pages.error_page)
     install_openapi(app)

@@ -44,7 +44,7 @@ class RateLimits:
 # Paths that are never limited: probes and metrics scrapes come from the platform's own infrastructure
 # at a fixed pace, and static files carry nothing to protect.
 UNLIMITED = ("/api/v1/health", "/api/v1/ready", "/api/v1/metrics", "/static/")
-SIGN_IN = ("/login/", "/demo-oidc/authorize", "/demo-oidc/token")
+SIGN_IN = ("/login/", "/console/login", "/demo-oidc/authorize", "/demo-oidc/token")
 
 
 def route_class(path: str) -> str | None:

@@ -1,0 +1,242 @@
+"""The officers' console over HTTP, on SQLite and PostgreSQL: sign-in with two factors, the district's
+queues, search with a stated reason, the case page, decisions once per form, maker-checker, bulk approval
+with a preview, exports; another district's officer gets 404, and every look-up leaves an access record."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from cartax.audit import AccessAction
+from cartax.bootstrap import pii_cipher
+from cartax.cases import AcceptRefund, Actor, MarkNotified, OpenCase, parse_refund_detected
+from cartax.identity import Role
+from cartax.infra import session_factory
+from cartax.registry.adapters.uow import RegistryUnitOfWork
+from cartax.registry.feeds import read_feeds
+from cartax.registry.ingest import ingest_feeds
+from identity_factories import PASSWORD, code_at
+from registry_factories import FAKE_RRN, make_feeds, make_owner, make_payment, make_registration, make_vehicle
+from web_factories import NOW, World, audit_rows, refund_payload
+
+DISTRICT, ELSEWHERE = "11110", "11680"
+SMALL, LARGE, HUGE = 600_000, 900_000, 3_000_000  # review; review; two officers (above 2,000,000원)
+
+
+def _registry(world: World, tmp_path: Path) -> None:
+    feeds = make_feeds(
+        tmp_path / "feeds",
+        vehicles=[
+            make_vehicle(vehicle_id="V1", plate="12가3456"),
+            make_vehicle(vehicle_id="V2", plate="34나5678"),
+        ],
+        owners=[
+            make_owner(owner_id="O1", name="홍길동"),
+            make_owner(owner_id="O2", name="김철수", rrn="800202-2000002"),
+        ],
+        registrations=[
+            make_registration(event_id="E1", vehicle_id="V1", owner_id="O1"),
+            make_registration(event_id="E2", vehicle_id="V2", owner_id="O2"),
+        ],
+        payments=[make_payment(payment_id="P1", vehicle_id="V1", owner_id="O1")],
+    )
+    uow = RegistryUnitOfWork(session_factory(world.services.engine), world.platform.clock)
+    ingest_feeds(read_feeds(feeds), uow, pii_cipher(world.platform.settings))
+
+
+def _claimed(
+    world: World, case_key: str, owner: str, vehicle: str, payable: int, district: str = DISTRICT
+) -> str:
+    """A case its owner has claimed, awaiting an officer (amounts above the straight-through limit)."""
+    payload = refund_payload(case_key=case_key, owner_id=owner, district=district, payable=payable)
+    payload["vehicle_id"] = vehicle
+    service = world.services.cases.service
+    service.execute(OpenCase(parse_refund_detected(payload)), Actor.system("detection"))
+    service.execute(MarkNotified(case_key, f"msg-{case_key}"), Actor.system("notify"))
+    service.execute(AcceptRefund(case_key), Actor.citizen(owner))
+    return case_key
+
+
+@pytest.fixture
+def seeded(world: World, tmp_path: Path) -> World:
+    _registry(world, tmp_path)
+    _claimed(world, "c-small", "O1", "V1", SMALL)
+    _claimed(world, "c-large", "O2", "V2", LARGE)
+    _claimed(world, "c-huge", "O1", "V1", HUGE)
+    _claimed(world, "c-away", "O1", "V1", SMALL, district=ELSEWHERE)
+    return world
+
+
+def _key(page: str) -> str:
+    found = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert found, "the page carries an idempotency key in its form"
+    return found.group(1)
+
+
+def test_nobody_signed_in_is_sent_to_sign_in(world: World) -> None:
+    answer = world.client().get("/console", follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/console/login")
+    page = world.client().get("/console/login")
+    assert page.status_code == 200
+    assert "인증 코드" in page.text
+
+
+def test_an_officer_signs_in_with_password_and_code_and_sees_the_queue(seeded: World) -> None:
+    _, username, secret = seeded.add_officer((DISTRICT, Role.APPROVER))
+    client = seeded.client()
+    client.get("/console/login")
+    client.headers["X-CSRF-Token"] = client.cookies["__Host-cartax-csrf"]
+    wrong = client.post("/console/login", data={"username": username, "password": "nope", "code": "000000"})
+    assert wrong.status_code == 401
+    assert "<title>오류:" in wrong.text
+    good = {"username": username, "password": PASSWORD, "code": code_at(secret, NOW)}
+    signed = client.post("/console/login", data=good, follow_redirects=False)
+    assert (signed.status_code, signed.headers["location"]) == (303, "/console")
+    queue = client.get("/console")
+    assert queue.status_code == 200
+    assert re.findall(r'href="/console/cases/([^"]+)"', queue.text) == ["c-huge", "c-large", "c-small"]
+    assert "홍*동" in queue.text
+    assert "홍길동" not in queue.text
+    assert "12가3456" in queue.text
+
+
+def test_another_districts_officer_gets_404(seeded: World) -> None:
+    officer = seeded.officer((ELSEWHERE, Role.APPROVER))
+    assert officer.get("/console/cases/c-small").status_code == 404
+    assert officer.get(f"/console?district={DISTRICT}").status_code == 404
+    assert "c-small" not in officer.get("/console").text
+    assert (
+        officer.post("/console/cases/c-small/approve", data={"idempotency_key": "k" * 20}).status_code == 404
+    )
+
+
+def test_the_case_page_shows_the_person_masked_vehicle_payments_and_history(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.REVIEWER))
+    page = officer.get("/console/cases/c-small")
+    assert page.status_code == 200
+    text = page.text
+    assert "900101" not in text
+    assert FAKE_RRN not in text
+    assert "991231-1******" in text
+    assert "12가3456" in text
+    assert "P1" in text
+    assert "환급 신청됨" in text  # the history and the state
+    assert "승인하기" not in text  # a reviewer may not approve
+    assert page.headers["cache-control"] == "no-store"
+    rows = audit_rows(seeded)
+    assert ("read_personal_data", rows[-1][1], "case:c-small", "O1") == rows[-1]
+
+
+def test_approving_twice_with_one_form_decides_once(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    key = _key(officer.get("/console/cases/c-small").text)
+    first = officer.post(
+        "/console/cases/c-small/approve", data={"idempotency_key": key}, follow_redirects=False
+    )
+    again = officer.post(
+        "/console/cases/c-small/approve", data={"idempotency_key": key}, follow_redirects=False
+    )
+    assert first.headers["location"].endswith("?done=approved")
+    assert again.headers["location"].endswith("?done=replayed")
+    status = seeded.services.cases.reader.status("c-small")
+    assert status is not None
+    assert [h.to_state for h in status.history].count("approved") == 1
+    decisions = [row for row in audit_rows(seeded) if row[0] == str(AccessAction.DECISION)]
+    assert len(decisions) == 2  # both requests recorded, one decision made
+
+
+def test_a_large_refund_needs_a_second_different_officer(seeded: World) -> None:
+    maker = seeded.officer((DISTRICT, Role.APPROVER))
+    checker = seeded.officer((DISTRICT, Role.APPROVER))
+    page = maker.get("/console/cases/c-huge").text
+    assert "두 명이 승인해야" in page
+    first = maker.post("/console/cases/c-huge/approve", data={"idempotency_key": _key(page)})
+    assert "다른 담당자가 2차 승인해야" in first.text
+    assert "2차 승인하기" not in first.text  # the maker is not offered a second signature
+    assert "c-huge" in checker.get("/console?queue=second_approval").text
+    second = checker.post(
+        "/console/cases/c-huge/approve",
+        data={"idempotency_key": _key(checker.get("/console/cases/c-huge").text)},
+    )
+    assert "지급이 결정되었습니다" in second.text
+    status = seeded.services.cases.reader.status("c-huge")
+    assert status is not None
+    assert str(status.state) == "approved"
+
+
+def test_rejecting_needs_a_reason_from_the_list(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    key = _key(officer.get("/console/cases/c-large").text)
+    refused = officer.post("/console/cases/c-large/reject", data={"idempotency_key": key, "reason": "whim"})
+    assert refused.status_code == 422
+    assert "거부 사유를 목록에서" in refused.text
+    done = officer.post(
+        "/console/cases/c-large/reject",
+        data={"idempotency_key": key, "reason": "registry_error", "note": "말소일 확인 필요"},
+    )
+    assert done.status_code == 200
+    assert "환급을 거부했습니다" in done.text
+    assert "[registry_error] 말소일 확인 필요" in done.text
+
+
+def test_search_by_resident_number_needs_a_reason_and_records_the_blind_index(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.REVIEWER))
+    missing = officer.post("/console/search", data={"kind": "person", "value": FAKE_RRN, "reason": ""})
+    assert missing.status_code == 422
+    assert "조회 사유" in missing.text
+    found = officer.post(
+        "/console/search", data={"kind": "person", "value": FAKE_RRN, "reason": "민원 2026-1123 상담"}
+    )
+    assert found.status_code == 200
+    assert re.findall(r'href="/console/cases/([^"]+)"', found.text) == ["c-huge", "c-small"]
+    assert FAKE_RRN not in found.text
+    assert "991231-1******" in found.text
+    search = [row for row in audit_rows(seeded) if row[2] == "search:person"]
+    index = pii_cipher(seeded.platform.settings).blind_index(FAKE_RRN)
+    assert search == [("read_personal_data", search[0][1], "search:person", index)]
+    by_plate = officer.post(
+        "/console/search", data={"kind": "plate", "value": "34나5678", "reason": "전화 문의 확인"}
+    )
+    assert re.findall(r'href="/console/cases/([^"]+)"', by_plate.text) == ["c-large"]
+
+
+def test_bulk_approval_previews_totals_and_acts_once(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    preview = officer.get(f"/console/bulk?district={DISTRICT}&queue=needs_review&max=1000000")
+    assert preview.status_code == 200
+    assert "1,500,000원" in preview.text  # 600,000 + 900,000; the 3,000,000 case is filtered out
+    cases = re.findall(r'name="case" value="([^"]+)"', preview.text)
+    form = {"district": DISTRICT, "idempotency_key": _key(preview.text), "case": cases}
+    done = officer.post("/console/bulk", data=form)
+    assert "지급 결정: 2건" in done.text
+    again = officer.post("/console/bulk", data=form)
+    assert "이미 처리되어 다시 하지 않음: 2건" in again.text
+    away = officer.post("/console/bulk", data={**form, "idempotency_key": "x" * 20, "case": ["c-away"]})
+    assert "승인하지 못함: 1건" in away.text
+
+
+def test_exports_need_a_reason_and_hold_only_what_the_list_shows(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    form = {"district": DISTRICT, "queue": "needs_review", "format": "csv"}
+    refused = officer.post("/console/export", data={**form, "reason": ""})
+    assert refused.status_code == 422
+    answer = officer.post("/console/export", data={**form, "reason": "월간 보고 자료"})
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "환급 건 번호"
+    assert [row[0] for row in rows[1:]] == ["c-huge", "c-large", "c-small"]
+    assert "홍길동" not in answer.text
+    assert "홍*동" in answer.text
+    xlsx = officer.post("/console/export", data={**form, "format": "xlsx", "reason": "월간 보고 자료"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["c-huge", "c-large", "c-small"]
+    exports = [row for row in audit_rows(seeded) if row[0] == str(AccessAction.EXPORT)]
+    assert len(exports) == 2
+    assert all(row[3] == "*" for row in exports)
+    reviewer = seeded.officer((DISTRICT, Role.REVIEWER))
+    assert reviewer.post("/console/export", data={**form, "reason": "월간 보고 자료"}).status_code == 403
