@@ -19,7 +19,7 @@ from cartax.notify.adapters.sql import SqlNotifyStore
 from cartax.notify.consumer import CaseFactsLookup, NotifyConsumer
 from cartax.notify.links import LinkSigner
 from cartax.notify.model import Channel
-from cartax.notify.policy import DistrictQuotas
+from cartax.notify.policy import DistrictQuotas, QuietHours
 from cartax.notify.ports import Provider
 from cartax.notify.service import NotifyConfig, NotifyService
 from cartax.notify.settings import NotifySettings
@@ -112,7 +112,9 @@ def build_notify(
         public_url=public_url.rstrip("/"),
         link_lifetime=settings.link_lifetime,
         ladder=settings.ladder(),
-        quiet=settings.quiet(),
+        # Quiet hours protect people's phones at night; the fakes write to the demo's inbox page, which
+        # is read whenever the demo is shown.
+        quiet=QuietHours(enabled=False) if fakes else settings.quiet(),
         daily_cap=settings.daily_cap,
         lease=settings.lease,
         batch_size=settings.batch_size,
