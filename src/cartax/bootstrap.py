@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.web import IdentityWeb
     from cartax.infra.crypto import PiiCipher
     from cartax.notices import NoticeService
+    from cartax.notify.adapters.wiring import Notify
     from cartax.registry.adapters.owner_view import SqlOwnerView
     from cartax.registry.adapters.vehicle_view import SqlVehicleView
     from cartax.voc import FeedbackStore
@@ -102,6 +103,8 @@ class Services:
     """The calculation request detection kept with a case (None when it kept none), to explain it."""
     notices: NoticeService
     """Documents about cases (PDF with QR codes): one, a district's batch in one print file, verification."""
+    notify: Notify
+    """Messages to people (알림톡, SMS, e-mail, letters): receipts, preferences, code checks, case links."""
 
     @property
     def embedded(self) -> bool:
@@ -172,9 +175,11 @@ def connect(platform: Platform) -> Services:
         officer_home="/console",
     )
     identity = IdentityWeb(config, repos=identity_transaction, clock=clock, oidc=oidc)
+    notify = _notify(platform, engine, cases, SqlOwnerView(engine, cipher))
     relay = None
     if embedded:
-        bus = InProcessBus(engine, [cases.subscription], clock, cases_settings.consumer_attempts)
+        subscriptions = [cases.subscription, notify.subscription]
+        bus = InProcessBus(engine, subscriptions, clock, cases_settings.consumer_attempts)
         relay = Relay(engine, bus, clock)
     return Services(
         engine, cases, lists, identity, identity_transaction, audit,
@@ -184,6 +189,39 @@ def connect(platform: Platform) -> Services:
         notices=build_notices(engine, settings, clock, CaseFacts(
             SqlCaseDocuments(engine), SqlVehicleView(engine), {d.code: d.full_name for d in load_districts()}
         )),
+        notify=notify,
+    )  # fmt: skip
+
+
+def _notify(platform: Platform, engine: Engine, cases: Cases, owners: SqlOwnerView) -> Notify:
+    """The notify context, fed with the cases context's facts (amount, nearest lapse) and telling it
+    when a person has been told of a new case (detected → notified)."""
+    from cartax.cases import Actor, CaseState, MarkNotified
+    from cartax.cases.adapters.sql import SqlCaseRepository
+    from cartax.notify import NotifySettings
+    from cartax.notify.adapters.wiring import build_notify
+    from cartax.notify.consumer import CaseFacts as NotifyCaseFacts
+
+    def facts(case_key: str) -> NotifyCaseFacts | None:
+        with engine.connect() as connection:
+            case = SqlCaseRepository(connection).get(case_key)
+        if case is None:
+            return None
+        lapses = [line.lapses_after() for line in case.computation.refunds if not line.lapsed]
+        return NotifyCaseFacts(case.computation.totals.payable, min(lapses) if lapses else None)
+
+    def notified(case_key: str, message_ref: str) -> None:
+        status = cases.reader.status(case_key)
+        if status is not None and status.state is CaseState.DETECTED:
+            command = MarkNotified(case_key, message_ref)
+            cases.service.execute(command, Actor.system("notify"), f"notify:{message_ref}")
+
+    settings = platform.settings
+    return build_notify(
+        engine, NotifySettings(), public_url=settings.effective_public_url,
+        session_secret=settings.session_secret.get_secret_value(),
+        production=settings.environment is Environment.PRODUCTION, clock=platform.clock,
+        owners=owners.get, facts=facts, on_notified=notified,
     )  # fmt: skip
 
 
