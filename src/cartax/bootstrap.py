@@ -18,6 +18,8 @@ from cartax.rules import Law, default_law
 from cartax.settings import Environment, Settings
 
 if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `cartax calc` starts light
+    from datetime import timedelta
+
     from sqlalchemy import Engine
 
     from cartax.audit import AccessEntry
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.web import IdentityWeb
     from cartax.infra.crypto import PiiCipher
     from cartax.notices import NoticeService
+    from cartax.payout.adapters.wiring import Payouts
     from cartax.notify.adapters.wiring import Notify
     from cartax.registry.adapters.owner_view import SqlOwnerView
     from cartax.registry.adapters.vehicle_view import SqlVehicleView
@@ -103,6 +106,8 @@ class Services:
     """The calculation request detection kept with a case (None when it kept none), to explain it."""
     notices: NoticeService
     """Documents about cases (PDF with QR codes): one, a district's batch in one print file, verification."""
+    payout: Payouts
+    """Payments: accounts (masked views), payment views, failed transfers, the ledger; its worker and loop."""
     notify: Notify
     """Messages to people (알림톡, SMS, e-mail, letters): receipts, preferences, code checks, case links."""
 
@@ -175,10 +180,12 @@ def connect(platform: Platform) -> Services:
         officer_home="/console",
     )
     identity = IdentityWeb(config, repos=identity_transaction, clock=clock, oidc=oidc)
+    owners = SqlOwnerView(engine, cipher)
+    payout = _payout(platform, engine, cases, cases_settings.objection_window, owners, cipher)
     notify = _notify(platform, engine, cases, SqlOwnerView(engine, cipher))
     relay = None
     if embedded:
-        subscriptions = [cases.subscription, notify.subscription]
+        subscriptions = [cases.subscription, notify.subscription, *payout.subscriptions]
         bus = InProcessBus(engine, subscriptions, clock, cases_settings.consumer_attempts)
         relay = Relay(engine, bus, clock)
     return Services(
@@ -189,6 +196,7 @@ def connect(platform: Platform) -> Services:
         notices=build_notices(engine, settings, clock, CaseFacts(
             SqlCaseDocuments(engine), SqlVehicleView(engine), {d.code: d.full_name for d in load_districts()}
         )),
+        payout=payout,
         notify=notify,
     )  # fmt: skip
 
@@ -222,6 +230,23 @@ def _notify(platform: Platform, engine: Engine, cases: Cases, owners: SqlOwnerVi
         session_secret=settings.session_secret.get_secret_value(),
         production=settings.environment is Environment.PRODUCTION, clock=platform.clock,
         owners=owners.get, facts=facts, on_notified=notified,
+    )  # fmt: skip
+
+
+def _payout(
+    platform: Platform, engine: Engine, cases: Cases, objection_window: timedelta, owners: SqlOwnerView,
+    cipher: PiiCipher,
+) -> Payouts:
+    """The payout context: the configured bank (outside production, the fake bank unless one is set),
+    the entitled person's name and pre-registered account from the registry, payments recorded on cases."""
+    from cartax.payout.adapters.cases_gateway import CasesGateway
+    from cartax.payout.adapters.wiring import RegistryDirectory, build_payout
+    from cartax.payout.settings import PayoutSettings
+
+    return build_payout(
+        engine, PayoutSettings(), cipher, RegistryDirectory(owners.get), platform.clock,
+        CasesGateway(cases.service, cases.reader), objection_window,
+        production=platform.settings.environment is Environment.PRODUCTION,
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ COMMANDS = {
     "officers": "cartax.identity.cli",
     "events": "cartax.bus.cli",
     "demo-code": "cartax.demo.officers",
+    "payout": "cartax.payout.cli",
 }
 """Each command's module; the module's ``register(app)`` adds it (and perhaps its siblings)."""
 

@@ -124,12 +124,17 @@ def _lifespan(services: Services, owned: bool, relay_in_background: bool) -> Cal
                 target=services.relay.run, args=(stop,), name="outbox-relay", daemon=True
             )
             worker.start()
+            payer = threading.Thread(target=services.payout.run, args=(stop,), name="payout", daemon=True)
+            services.payout.threads.append(payer)
+            payer.start()
         try:
             yield
         finally:
             stop.set()
             if worker is not None:
                 worker.join(RELAY_STOP_SECONDS)
+            for thread in services.payout.threads:
+                thread.join(RELAY_STOP_SECONDS)
             if owned:
                 services.close()
 
