@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
     from cartax.identity.adapters.web import IdentityWeb
     from cartax.infra.crypto import PiiCipher
     from cartax.notices import NoticeService
-    from cartax.payout.adapters.wiring import Payouts
     from cartax.notify.adapters.wiring import Notify
+    from cartax.payout.adapters.wiring import Payouts
     from cartax.registry.adapters.owner_view import SqlOwnerView
     from cartax.registry.adapters.vehicle_view import SqlVehicleView
     from cartax.voc import FeedbackStore
