@@ -234,7 +234,11 @@ def _notify(platform: Platform, engine: Engine, cases: Cases, owners: SqlOwnerVi
 
 
 def _payout(
-    platform: Platform, engine: Engine, cases: Cases, objection_window: timedelta, owners: SqlOwnerView,
+    platform: Platform,
+    engine: Engine,
+    cases: Cases,
+    objection_window: timedelta,
+    owners: SqlOwnerView,
     cipher: PiiCipher,
 ) -> Payouts:
     """The payout context: the configured bank (outside production, the fake bank unless one is set),
