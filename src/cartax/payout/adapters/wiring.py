@@ -7,12 +7,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine
 
 from cartax.bus import Subscription, describe_error
 from cartax.infra.crypto import PiiCipher
+from cartax.payout.adapters import files
 from cartax.payout.adapters.fake_bank import FakeBank, FakeRail
 from cartax.payout.adapters.sql import SqlPayout
 from cartax.payout.adapters.worker import CrashPoints, PaymentWorker
@@ -62,6 +64,43 @@ class Payouts:
     settings: PayoutSettings
     threads: list[threading.Thread] = field(default_factory=list)
 
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return [self.subscription] if self.subscription is not None else []
+
+    def file_batch(
+        self, out: Path, formats: tuple[str, ...] = ("csv", "pain001"), limit: int = 1_000_000
+    ) -> list[Path]:
+        """Claim the payable instructions into a batch (committed first), then write its files."""
+        ref = files.file_batch(self.service.engine, self.settings.org_code, self.service.clock, limit)
+        return self.render_batch(ref, out, formats) if ref else []
+
+    def render_batch(
+        self, batch_ref: str, out: Path, formats: tuple[str, ...] = ("csv", "pain001")
+    ) -> list[Path]:
+        """Write (again) the files of a committed batch: same transfers, same ids."""
+        batch = files.load_batch(
+            self.service.engine, batch_ref, self.service.account_number, self.worker.holder_name
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        if "csv" in formats:
+            written.append(files.write_csv(batch, out / f"{batch_ref}.csv"))
+        if "pain001" in formats:
+            s = self.settings
+            written.append(
+                files.write_pain001(
+                    batch, out / f"{batch_ref}.xml", s.debtor_name, s.debtor_account, s.debtor_bank
+                )
+            )
+        return written
+
+    def read_result_file(self, path: Path) -> dict[str, int]:
+        """Book the bank's result file (pain.002 or CSV) on the filed transfers."""
+        results = files.read_results(path)
+        source = "pain.002" if path.read_bytes().lstrip().startswith(b"<") else "csv"
+        return files.apply_results(self.service.engine, results, self.service.clock, source)
+
     def run(self, stop: threading.Event, idle_seconds: float = 0.5, rounds: int = 50) -> None:
         """The embedded mode's payout loop: settle due zero-click announcements, then pay what is due."""
         while not stop.is_set():
@@ -90,9 +129,14 @@ def build_payout(
     crash: CrashPoints | None = None,
     worker_id: str = "embedded",
     recovery: bool = True,
+    production: bool = False,
 ) -> Payouts:
     """The context on ``engine`` (migrated to head). With ``settings.bank == "fake"`` and no rail
     given, a fake bank in open-world mode (any well-formed account exists) stands behind it."""
+    if production and settings.bank == "fake" and rail is None:
+        raise ValueError(
+            "CARTAX_PAYOUT_BANK=fake is for development and the demo; set openbanking in production"
+        )
     if rail is None or holder_check is None:
         if settings.bank == "openbanking":
             from cartax.payout.adapters.openbanking import OpenBankingClient
