@@ -14,62 +14,16 @@ from openpyxl import load_workbook
 
 from cartax.audit import AccessAction
 from cartax.bootstrap import pii_cipher
-from cartax.cases import AcceptRefund, Actor, MarkNotified, OpenCase, parse_refund_detected
 from cartax.identity import Role
-from cartax.infra import session_factory
-from cartax.registry.adapters.uow import RegistryUnitOfWork
-from cartax.registry.feeds import read_feeds
-from cartax.registry.ingest import ingest_feeds
+from console_factories import DISTRICT, ELSEWHERE, seed_district
 from identity_factories import PASSWORD, code_at
-from registry_factories import FAKE_RRN, make_feeds, make_owner, make_payment, make_registration, make_vehicle
-from web_factories import NOW, World, audit_rows, refund_payload
-
-DISTRICT, ELSEWHERE = "11110", "11680"
-SMALL, LARGE, HUGE = 600_000, 900_000, 3_000_000  # review; review; two officers (above 2,000,000원)
-
-
-def _registry(world: World, tmp_path: Path) -> None:
-    feeds = make_feeds(
-        tmp_path / "feeds",
-        vehicles=[
-            make_vehicle(vehicle_id="V1", plate="12가3456"),
-            make_vehicle(vehicle_id="V2", plate="34나5678"),
-        ],
-        owners=[
-            make_owner(owner_id="O1", name="홍길동"),
-            make_owner(owner_id="O2", name="김철수", rrn="800202-2000002"),
-        ],
-        registrations=[
-            make_registration(event_id="E1", vehicle_id="V1", owner_id="O1"),
-            make_registration(event_id="E2", vehicle_id="V2", owner_id="O2"),
-        ],
-        payments=[make_payment(payment_id="P1", vehicle_id="V1", owner_id="O1")],
-    )
-    uow = RegistryUnitOfWork(session_factory(world.services.engine), world.platform.clock)
-    ingest_feeds(read_feeds(feeds), uow, pii_cipher(world.platform.settings))
-
-
-def _claimed(
-    world: World, case_key: str, owner: str, vehicle: str, payable: int, district: str = DISTRICT
-) -> str:
-    """A case its owner has claimed, awaiting an officer (amounts above the straight-through limit)."""
-    payload = refund_payload(case_key=case_key, owner_id=owner, district=district, payable=payable)
-    payload["vehicle_id"] = vehicle
-    service = world.services.cases.service
-    service.execute(OpenCase(parse_refund_detected(payload)), Actor.system("detection"))
-    service.execute(MarkNotified(case_key, f"msg-{case_key}"), Actor.system("notify"))
-    service.execute(AcceptRefund(case_key), Actor.citizen(owner))
-    return case_key
+from registry_factories import FAKE_RRN
+from web_factories import NOW, World, audit_rows
 
 
 @pytest.fixture
 def seeded(world: World, tmp_path: Path) -> World:
-    _registry(world, tmp_path)
-    _claimed(world, "c-small", "O1", "V1", SMALL)
-    _claimed(world, "c-large", "O2", "V2", LARGE)
-    _claimed(world, "c-huge", "O1", "V1", HUGE)
-    _claimed(world, "c-away", "O1", "V1", SMALL, district=ELSEWHERE)
-    return world
+    return seed_district(world, tmp_path / "feeds")
 
 
 def _key(page: str) -> str:
