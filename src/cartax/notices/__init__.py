@@ -41,6 +41,15 @@ from cartax.notices.model import (
 from cartax.notices.service import VERIFY_PATH, NoticeService, Progress, parse_kind
 
 
+def catalogue_text(key: str, lang: str = "ko", **params: object) -> str:
+    """A text of the notices' catalogue (the verification page's wording), Korean first.
+
+    >>> catalogue_text("verify.title"), catalogue_text("verify.title", "en")
+    ('문서 진위 확인', 'Check a document')
+    """
+    return catalogue().render(key, lang, **params)
+
+
 def kind_label(kind: str | DocumentKind, lang: str = "ko") -> str:
     """A document kind as people read it.
 
@@ -67,6 +76,7 @@ __all__ = [
     "RenderedDocument",
     "Verification",
     "VerificationOutcome",
+    "catalogue_text",
     "grouped_code",
     "kind_label",
     "normalise_code",
