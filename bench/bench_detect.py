@@ -38,6 +38,7 @@ def main() -> int:
     parser.add_argument("--feeds", type=Path)
     parser.add_argument("--vehicles", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--partitions", type=int, help="vehicle partitions (default: one per 2,000,000)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cartax-bench-detect-") as scratch:
         feeds = args.feeds
@@ -49,14 +50,14 @@ def main() -> int:
                 SynthOptions(out=feeds, districts=districts, vehicles=args.vehicles, workers=args.workers)
             )
             print(f"generated {args.vehicles:,} vehicles in {time.perf_counter() - started:.1f} s")
-        full(feeds, Path(scratch) / "out" / "cases.parquet")
+        full(feeds, Path(scratch) / "out" / "cases.parquet", args.partitions)
         incremental(feeds)
     return 0
 
 
-def full(feeds: Path, out: Path) -> None:
+def full(feeds: Path, out: Path, partitions: int | None) -> None:
     started = time.perf_counter()
-    result = detect_feeds(feeds, 2026, DECIDED, out, "parquet", default_law())
+    result = detect_feeds(feeds, 2026, DECIDED, out, "parquet", default_law(), partitions=partitions)
     wall = time.perf_counter() - started
     summary = result.summary
     print(f"full run: {wall:.1f} s wall, {summary.cases_considered:,} cases examined, "

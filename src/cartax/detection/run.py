@@ -57,6 +57,7 @@ class RunResult:
     records: pl.DataFrame
     refunds: pl.DataFrame
     batch: CaseBatch
+    """The cases with refund entries (lapsed ones too), with their payments and exemptions."""
     rejects: tuple[Reject, ...]
     """The feeds' rejects and the payments detection itself could not assess, in feed order."""
 
@@ -69,18 +70,25 @@ def detect_feeds(
     fmt: str,
     law: Law,
     engine: Engine = compute_vectorised,
+    *,
+    partitions: int | None = None,
 ) -> RunResult:
     """Read the feeds in ``feeds_dir``, find every refund case of ``tax_year`` and write ``out``."""
     timer = _Timer()
     with timer("read_and_validate"):
         feeds = read_feeds(feeds_dir, personal=False)  # detection reads nobody's personal data
-    result = detect(feeds, tax_year, decision_on, law, engine, timer)
+    result = detect(feeds, tax_year, decision_on, law, engine, timer, partitions=partitions)
     with timer("write"):
         write_cases(result.records, out, fmt)
         write_rejects(result.rejects, out.parent / "rejects.csv")
     result.summary.seconds = timer.seconds
     (out.parent / f"{out.name}.summary.json").write_text(result.summary.as_json(), encoding="utf-8")
     return result
+
+
+PARTITION_VEHICLES = 2_000_000
+"""Vehicles per partition: a larger run builds its holdings, cases and refunds one partition at a time
+(vehicles split by a hash of their id), so its memory is the feeds plus one partition's working set."""
 
 
 def detect(
@@ -90,19 +98,89 @@ def detect(
     law: Law,
     engine: Engine = compute_vectorised,
     timer: _Timer | None = None,
+    *,
+    partitions: int | None = None,
 ) -> RunResult:
+    """Every refund case of ``tax_year`` in ``feeds``; the same answer whatever the number of partitions.
+
+    ``partitions`` defaults to one per :data:`PARTITION_VEHICLES` vehicles. A case depends only on its
+    vehicle's rows, so partitions by vehicle are independent; offsets, which span an owner's cases, are
+    taken afterwards over the refunds of every partition.
+    """
     timer = timer or _Timer()
-    with timer("build_cases"):
-        batch = build_cases(feeds.vehicles, feeds.registrations, feeds.payments, feeds.exemptions, tax_year)
-    with timer("compute"):
-        refunds = engine(batch, law, decision_on)
+    count = partitions or max(1, -(-feeds.vehicles.height // PARTITION_VEHICLES))
+    found = _Found()
+    for part in _partitions(feeds, count):
+        with timer("build_cases"):
+            batch = build_cases(*part, tax_year)
+        with timer("compute"):
+            found.add(batch, engine(batch, law, decision_on))
+        del batch
+    batch, refunds = found.result(tax_year)
     with timer("offset"):
         totals = case_totals(refunds, batch.cases, feeds.arrears)
         records = case_records(refunds, batch.cases, totals, tax_year, law.version)
     rejects = tuple(sorted((*feeds.rejects, *batch.rejects), key=lambda r: (r.feed, r.row)))
-    summary = _summarise(rejects, batch, refunds, records, tax_year, decision_on, law, _name(engine))
+    summary = _summarise(rejects, found.considered, batch, refunds, records, tax_year, decision_on, law)
+    summary.engine = _name(engine)
     summary.seconds = timer.seconds
     return RunResult(summary, records, refunds, batch, rejects)
+
+
+Part = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+"""A partition's vehicles, registration events, payments and exemptions."""
+
+
+def _partitions(feeds: Feeds, count: int) -> Iterator[Part]:
+    frames = (feeds.vehicles, feeds.registrations, feeds.payments, feeds.exemptions)
+    if count == 1:
+        yield frames
+        return
+    # Each row's partition, computed once per feed (a small integer), then one cheap filter per partition.
+    keys = [(frame["vehicle_id"].hash(PARTITION_SEED) % count).cast(pl.UInt16) for frame in frames]
+    for index in range(count):
+        vehicles, registrations, payments, exemptions = (
+            frame.filter(key == index) for frame, key in zip(frames, keys, strict=True)
+        )
+        yield vehicles, registrations, payments, exemptions
+
+
+PARTITION_SEED = 20_261_125
+
+
+class _Found:
+    """The cases with refunds of each partition, renumbered into one batch; the others only counted."""
+
+    def __init__(self) -> None:
+        self.considered = 0
+        self.cases: list[pl.DataFrame] = []
+        self.payments: list[pl.DataFrame] = []
+        self.exemptions: list[pl.DataFrame] = []
+        self.refunds: list[pl.DataFrame] = []
+        self.rejects: list[Reject] = []
+
+    def add(self, batch: CaseBatch, refunds: pl.DataFrame) -> None:
+        base, self.considered = self.considered, self.considered + batch.cases.height
+        with_refunds = refunds.select("case").unique()
+
+        def kept(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.join(with_refunds, on="case", how="semi").with_columns(pl.col("case") + base)
+
+        self.cases.append(kept(batch.cases))
+        self.payments.append(kept(batch.payments))
+        self.exemptions.append(kept(batch.exemptions))
+        self.refunds.append(refunds.with_columns(pl.col("case") + base))
+        self.rejects.extend(batch.rejects)
+
+    def result(self, tax_year: int) -> tuple[CaseBatch, pl.DataFrame]:
+        batch = CaseBatch(
+            tax_year,
+            pl.concat(self.cases),
+            pl.concat(self.payments),
+            pl.concat(self.exemptions),
+            tuple(self.rejects),
+        )
+        return batch, pl.concat(self.refunds)
 
 
 def _name(engine: Engine) -> str:
@@ -111,17 +189,17 @@ def _name(engine: Engine) -> str:
 
 def _summarise(
     rejects: tuple[Reject, ...],
+    considered: int,
     batch: CaseBatch,
     refunds: pl.DataFrame,
     records: pl.DataFrame,
     tax_year: int,
     decision_on: date,
     law: Law,
-    engine: str,
 ) -> RunSummary:
     totals = records.select(pl.col("totals").struct.unnest()).sum() if records.height else None
-    summary = RunSummary(tax_year, decision_on.isoformat(), law.version, engine)
-    summary.cases_considered = batch.cases.height
+    summary = RunSummary(tax_year, decision_on.isoformat(), law.version, "")
+    summary.cases_considered = considered
     summary.cases_with_refunds = records.height
     summary.refund_entries = refunds.height
     summary.lapsed_entries = int(refunds["lapsed"].sum()) if refunds.height else 0
@@ -163,7 +241,9 @@ class _Timer:
         try:
             yield
         finally:
-            self.seconds[stage] = round(time.perf_counter() - started, 3)
+            # A stage run once per partition adds up.
+            elapsed = time.perf_counter() - started
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + elapsed, 3)
 
 
 def summary_lines(summary: RunSummary) -> Iterator[str]:

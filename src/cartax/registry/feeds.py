@@ -53,6 +53,8 @@ REFERRING = {
     "owner_id": ("registrations", "payments", "arrears", "exemptions"),
 }
 """The feeds whose rows refer to a vehicle or an owner, by the referring column."""
+Columns = Callable[[pl.Schema], Sequence[pl.Expr]]
+"""A feed's typed columns, from the schema of its text."""
 
 
 @dataclass(frozen=True)
@@ -91,29 +93,42 @@ def read_feeds(directory: Path, *, personal: bool = True) -> Feeds:
     """
     if not directory.is_dir():
         raise FeedError(None, "the feeds directory does not exist or is not a directory")
-    raws = _read_all(directory, () if personal else r.PERSONAL_COLUMNS)
+    paths = _locate_all(directory)
+    leave_out = () if personal else r.PERSONAL_COLUMNS
     rejects: list[Reject] = []
+    read: dict[str, int] = dict.fromkeys(REQUIRED_FEEDS + OPTIONAL_FEEDS, 0)
+
+    def raw(name: str) -> RawFeed:
+        # One feed's text at a time: each is typed and its text let go before the next is read, so the
+        # peak is the typed feeds plus the largest text, not every feed as text at once.
+        feed = read_raw(name, paths[name], leave_out if name == "owners" else ())
+        read[name] = feed.frame.height
+        return feed
+
     vehicles, vehicle_ids = _accept(
-        raws["vehicles"], r.vehicle_checks, r.vehicle_columns, rejects, "vehicle_id"
+        raw("vehicles"), r.vehicle_checks, r.vehicle_columns, rejects, "vehicle_id"
     )
-    owners, owner_ids = _accept(raws["owners"], r.owner_checks, r.owner_columns, rejects, "owner_id")
-    refs = _references(raws, vehicle_ids, owner_ids)
-    registrations, _ = _accept(
-        raws["registrations"], partial(r.registration_checks, refs=refs), r.registration_columns, rejects
-    )
-    payments, _ = _accept(raws["payments"], partial(r.payment_checks, refs=refs), r.payment_columns, rejects)
+    owners, owner_ids = _accept(raw("owners"), r.owner_checks, r.owner_columns, rejects, "owner_id")
+
+    def accepted(name: str, checks: Callable[..., Sequence[Check]], columns: Columns) -> pl.DataFrame:
+        feed = raw(name)
+        refs = _references(name, feed, vehicle_ids, owner_ids)
+        frame, _ = _accept(feed, partial(checks, refs=refs), columns, rejects)
+        return frame
+
+    registrations = accepted("registrations", r.registration_checks, r.registration_columns)
+    payments = accepted("payments", r.payment_checks, r.payment_columns)
     arrears = pl.DataFrame(schema=r.ARREARS_SCHEMA)
-    if "arrears" in raws:
-        accepted, _ = _accept(
-            raws["arrears"], partial(r.arrears_checks, refs=refs), r.arrears_columns, rejects
-        )
+    if "arrears" in paths:
         # Several rows of one owner and district add up (contracts.md §2).
-        arrears = accepted.group_by("owner_id", "district", maintain_order=True).agg(pl.col("amount").sum())
+        arrears = (
+            accepted("arrears", r.arrears_checks, r.arrears_columns)
+            .group_by("owner_id", "district", maintain_order=True)
+            .agg(pl.col("amount").sum())
+        )
     exemptions = pl.DataFrame(schema=r.EXEMPTIONS_SCHEMA)
-    if "exemptions" in raws:
-        checks = partial(r.exemption_checks, refs=refs)
-        exemptions, _ = _accept(raws["exemptions"], checks, r.exemption_columns, rejects)
-    read = {name: raws[name].frame.height if name in raws else 0 for name in REQUIRED_FEEDS + OPTIONAL_FEEDS}
+    if "exemptions" in paths:
+        exemptions = accepted("exemptions", r.exemption_checks, r.exemption_columns)
     return Feeds(vehicles, registrations, owners, payments, arrears, exemptions, tuple(rejects), read)
 
 
@@ -125,8 +140,9 @@ def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
         writer.writerows((reject.feed, reject.row, reject.reason_code, reject.reason) for reject in rejects)
 
 
-def _read_all(directory: Path, personal_left_out: Sequence[str]) -> dict[str, RawFeed]:
-    raws: dict[str, RawFeed] = {}
+def _locate_all(directory: Path) -> dict[str, Path]:
+    """Every feed file present; a required feed missing is refused before anything is read."""
+    paths: dict[str, Path] = {}
     for name in REQUIRED_FEEDS + OPTIONAL_FEEDS:
         path = locate(directory, name)
         if path is None:
@@ -137,26 +153,24 @@ def _read_all(directory: Path, personal_left_out: Sequence[str]) -> dict[str, Ra
                     f"(required feeds: {', '.join(REQUIRED_FEEDS)})",
                 )
             continue
-        raws[name] = read_raw(name, path, personal_left_out if name == "owners" else ())
-    return raws
+        paths[name] = path
+    return paths
 
 
-def _references(raws: dict[str, RawFeed], vehicles: fc.Known, owners: fc.Known) -> fc.References:
-    """Which rows of the other feeds name no accepted vehicle or owner: one look-up per feed referred to."""
+def _references(name: str, feed: RawFeed, vehicles: fc.Known, owners: fc.Known) -> fc.References:
+    """Which rows of a referring feed name no accepted vehicle or owner."""
     unknown: dict[tuple[str, str], pl.Series] = {}
     for column, known in (("vehicle_id", vehicles), ("owner_id", owners)):
-        sources = [(name, column) for name in REFERRING[column] if name in raws]
-        masks = fc.unknown_references(
-            [raws[name].frame.get_column(column) for name, _ in sources], known.valid
-        )
-        unknown.update(zip(sources, masks, strict=True))
+        if name in REFERRING[column]:
+            (mask,) = fc.unknown_references([feed.frame.get_column(column)], known.valid)
+            unknown[(name, column)] = mask
     return fc.References(vehicles, owners, unknown)
 
 
 def _accept(
     raw: RawFeed,
     checks_for: Callable[[pl.DataFrame], Sequence[Check]],
-    columns_for: Callable[[pl.Schema], Sequence[pl.Expr]],
+    columns_for: Columns,
     rejects: list[Reject],
     id_column: str | None = None,
 ) -> tuple[pl.DataFrame, fc.Known]:

@@ -26,3 +26,23 @@ def test_vectorised_equals_scalar(tmp_path: Path, seed: int, decision_on: date) 
     assert set(scalar.refunds["cause"].unique()) >= {"R1", "R2", "R3"}
     assert vectorised.refunds.equals(scalar.refunds)
     assert vectorised.records.equals(scalar.records)
+
+
+@pytest.mark.parametrize("partitions", [2, 5])
+def test_a_run_in_vehicle_partitions_finds_what_one_pass_finds(tmp_path: Path, partitions: int) -> None:
+    districts = select_districts(["11680", "26110", "26350"], nation_by_default=False)
+    synthesize(SynthOptions(out=tmp_path, districts=districts, vehicles=6_000, seed=5))
+    feeds = read_feeds(tmp_path, personal=False)
+    whole = detect(feeds, 2026, date(2026, 11, 20), default_law(), partitions=1)
+    split = detect(feeds, 2026, date(2026, 11, 20), default_law(), partitions=partitions)
+    assert whole.summary.offset_total > 0, "some owners' arrears take part of their refunds"
+    assert split.records.equals(whole.records)
+    assert split.summary.cases_considered == whole.summary.cases_considered
+    assert (split.summary.by_district, split.summary.by_cause) == (
+        whole.summary.by_district,
+        whole.summary.by_cause,
+    )
+    assert split.rejects == whole.rejects
+    # The cases kept for the stored requests are the same cases, whatever their numbering.
+    keys = ["case_key", "owner_id", "vehicle_id"]
+    assert split.batch.cases.select(keys).sort(keys).equals(whole.batch.cases.select(keys).sort(keys))
