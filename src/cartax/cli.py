@@ -24,6 +24,7 @@ COMMANDS = {
     "events": "cartax.bus.cli",
     "demo-code": "cartax.demo.officers",
     "payout": "cartax.payout.cli",
+    "notices": "cartax.notices.cli",
 }
 """Each command's module; the module's ``register(app)`` adds it (and perhaps its siblings)."""
 

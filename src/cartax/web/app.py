@@ -28,9 +28,11 @@ from cartax.web.cases_api import CaseDeps, cases_router, seen_by
 from cartax.web.console import console_router
 from cartax.web.csrf import CsrfMiddleware
 from cartax.web.metrics import HttpMetrics, MetricsMiddleware
+from cartax.web.notice_pages import notice_pages_router
 from cartax.web.openapi import install_openapi
 from cartax.web.owner_api import owner_router
 from cartax.web.pages import Pages, pages_router
+from cartax.web.portal import portal_deps, portal_router
 from cartax.web.problems import install_problem_handlers
 from cartax.web.ratelimit import RateLimitMiddleware, RateLimits, TokenBuckets
 from cartax.web.security import SecurityHeadersMiddleware
@@ -83,11 +85,13 @@ def create_app(
     )
     app.include_router(api_router(platform, checks, metrics))
     app.include_router(cases_router(deps, auth))
+    app.include_router(notice_pages_router(services, pages))
     app.include_router(owner_router(services.owners.get, deps.access, seen_by(deps.reader, auth)))
     app.include_router(services.identity.router())
     if services.demo_provider is not None:
         app.include_router(services.demo_provider.router())
     app.include_router(console_router(platform, services, pages))
+    app.include_router(portal_router(portal_deps(platform, services, pages)))
     app.include_router(pages_router(pages))
     install_problem_handlers(app, pages.error_page)
     install_openapi(app)

@@ -1,4 +1,5 @@
-"""Server-rendered pages: the landing page and the calculation page (no single-page app, no script needed)."""
+"""Server-rendered pages: the calculation page (no single-page app, no script needed); the portal's home
+at ``/`` is :mod:`cartax.web.portal`'s."""
 
 from __future__ import annotations
 
@@ -78,10 +79,6 @@ class Pages:
 def pages_router(pages: Pages) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     law = pages.platform.law
-
-    @router.get("/")
-    def landing(request: Request) -> Response:
-        return pages.render(request, "index.html", pages.language(request))
 
     @router.get("/calc")
     def calc_page(request: Request) -> Response:
