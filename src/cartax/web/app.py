@@ -29,6 +29,7 @@ from cartax.web.console import console_router
 from cartax.web.csrf import CsrfMiddleware
 from cartax.web.metrics import HttpMetrics, MetricsMiddleware
 from cartax.web.notice_pages import notice_pages_router
+from cartax.web.notify_pages import notify_router
 from cartax.web.openapi import install_openapi
 from cartax.web.owner_api import owner_router
 from cartax.web.pages import Pages, pages_router
@@ -92,6 +93,7 @@ def create_app(
         app.include_router(services.demo_provider.router())
     app.include_router(console_router(platform, services, pages))
     app.include_router(portal_router(portal_deps(platform, services, pages)))
+    app.include_router(notify_router(pages, services))
     app.include_router(pages_router(pages))
     install_problem_handlers(app, pages.error_page)
     install_openapi(app)
@@ -131,6 +133,13 @@ def _lifespan(services: Services, owned: bool, relay_in_background: bool) -> Cal
             payer = threading.Thread(target=services.payout.run, args=(stop,), name="payout", daemon=True)
             services.payout.threads.append(payer)
             payer.start()
+        dispatcher = None
+        if services.relay is not None and relay_in_background:
+            # Messages the consumers queue go out (with the fakes, into the demo inbox) while we serve.
+            dispatcher = threading.Thread(
+                target=services.notify.run, args=(stop,), name="notify-dispatch", daemon=True
+            )
+            dispatcher.start()
         try:
             yield
         finally:
@@ -139,6 +148,8 @@ def _lifespan(services: Services, owned: bool, relay_in_background: bool) -> Cal
                 worker.join(RELAY_STOP_SECONDS)
             for thread in services.payout.threads:
                 thread.join(RELAY_STOP_SECONDS)
+            if dispatcher is not None:
+                dispatcher.join(RELAY_STOP_SECONDS)
             if owned:
                 services.close()
 
