@@ -25,6 +25,7 @@ COMMANDS = {
     "demo-code": "cartax.demo.officers",
     "payout": "cartax.payout.cli",
     "notices": "cartax.notices.cli",
+    "notify": "cartax.notify.cli",
 }
 """Each command's module; the module's ``register(app)`` adds it (and perhaps its siblings)."""
 
