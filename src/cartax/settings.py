@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     """HMAC key sealing the verification codes printed on notices (docs/notices.md); outside the database."""
     notice_font_dir: Path = Path("/usr/share/fonts/truetype/nanum")
     """The Korean fonts embedded in notices (Debian's fonts-nanum, installed by ``make install``)."""
+    notice_print_workers: int = Field(default=2, ge=1, le=64)
+    """Processes that typeset a bulk print's parts at once (one per core is right; 1 typesets in-process)."""
     krds_dir: Path = Path("node_modules/krds-uiux")
     """The KRDS design system (npm ``krds-uiux``) installed by ``make install``; plain styles without it."""
 
