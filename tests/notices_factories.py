@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,8 +17,7 @@ import pypdfium2
 from cartax.notices import NoticeFacts, NoticeService, RefundedPayment
 from cartax.notices.adapters.fake import MemoryDocuments, MemoryFacts, MemoryPrintFile
 from cartax.notices.adapters.pdfconcat import PdfConcatenation
-from cartax.notices.adapters.qr import SegnoQrCodes
-from cartax.notices.adapters.typesetter import TypstTypesetter
+from cartax.notices.adapters.typesetter import PooledTypesetter, TypstTypesetter
 from cartax.notices.ports import PrintFile
 from cartax.notices.templates import load_templates, template_folder
 from cartax.settings import Settings
@@ -64,6 +63,10 @@ class RecordingTypesetter:
         self.calls.append((template, dict(data), tagged))
         return b"".join(b"<</Type/Page>>" for _ in data["docs"])
 
+    def typeset_parts(self, template: Path, parts: Iterator[Any]) -> Iterator[bytes]:
+        for data in parts:
+            yield self.typeset(template, data, tagged=False)
+
 
 def make_service(
     *facts: NoticeFacts,
@@ -76,7 +79,6 @@ def make_service(
         source=MemoryFacts(facts),
         store=MemoryDocuments(),
         typesetter=typesetter or RecordingTypesetter(),
-        qr=SegnoQrCodes(),
         templates=load_templates(),
         seal_key=key,
         public_url=PUBLIC_URL,
@@ -90,8 +92,9 @@ def typst() -> TypstTypesetter:
     return TypstTypesetter(FONTS, template_folder())
 
 
-def real_service(*facts: NoticeFacts, chunk_size: int = 500) -> NoticeService:
-    return make_service(*facts, typesetter=typst(), open_print_file=PdfConcatenation, chunk_size=chunk_size)
+def real_service(*facts: NoticeFacts, chunk_size: int = 500, workers: int = 1) -> NoticeService:
+    setter = PooledTypesetter(FONTS, template_folder(), workers)
+    return make_service(*facts, typesetter=setter, open_print_file=PdfConcatenation, chunk_size=chunk_size)
 
 
 def page_texts(pdf: bytes | Path) -> list[str]:

@@ -6,7 +6,7 @@ store, the Typst typesetter and the streaming PDF concatenation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,13 +42,18 @@ class DocumentStore(Protocol):
 
 
 class Typesetter(Protocol):
-    """Turns a template and its data into a PDF."""
+    """Turns a template and its data into a PDF. Each document of the data carries ``url``, the address
+    its QR code leads to; the typesetter draws the code."""
 
     def typeset(self, template: Path, data: Mapping[str, Any], *, tagged: bool) -> bytes:
         """The PDF of ``template`` fed with ``data`` (one page or more per document in ``data``).
 
         ``tagged`` asks for an accessible (tagged) PDF: for a single document a person reads on a screen.
         """
+
+    def typeset_parts(self, template: Path, parts: Iterator[Mapping[str, Any]]) -> Iterator[bytes]:
+        """The PDFs of print parts (untagged), in the order of ``parts``. An implementation may typeset
+        a few parts at once; it reads at most a bounded number of parts ahead of what was consumed."""
 
 
 class PrintFile(Protocol):
@@ -62,8 +67,3 @@ class PrintFile(Protocol):
 
     def abort(self) -> None:
         """Stop and remove what was written."""
-
-
-class QrCodes(Protocol):
-    def svg(self, text: str) -> str:
-        """A QR code of ``text`` as an SVG document (no quiet zone: the template leaves the margin)."""

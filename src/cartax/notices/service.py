@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -33,7 +34,7 @@ from cartax.notices.model import (
     Verification,
     VerificationOutcome,
 )
-from cartax.notices.ports import DocumentStore, FactsSource, PrintFile, QrCodes, Typesetter
+from cartax.notices.ports import DocumentStore, FactsSource, PrintFile, Typesetter
 from cartax.notices.templates import Template
 
 VERIFY_PATH = "/verify/documents/"
@@ -52,6 +53,13 @@ def parse_kind(kind: str | DocumentKind) -> DocumentKind:
         raise InvalidDocumentRequestError("invalid_kind", kind=str(kind)[:40]) from None
 
 
+@dataclass(slots=True)
+class _Tally:
+    skipped: int = 0
+    carried: int = 0
+    """Cases gone through since the last part was handed over (reported with the next part)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     record: IssuedDocument
@@ -63,7 +71,6 @@ class NoticeService:
     source: FactsSource
     store: DocumentStore
     typesetter: Typesetter
-    qr: QrCodes
     templates: Mapping[DocumentKind, Template]
     seal_key: bytes
     public_url: str
@@ -149,30 +156,51 @@ class NoticeService:
     def _print_chunks(
         self, district: str, kind: DocumentKind, printer: PrintFile, progress: Progress | None
     ) -> tuple[int, int, int]:
-        template = self.templates[kind].path
-        documents = pages = skipped = 0
+        """Typeset the district's documents part by part and append each part to the file in order.
+
+        The typesetter may work on a few parts at once (in other processes) while this one reads and
+        prepares the next; what each part holds waits in ``pending`` until its PDF comes back.
+        """
+        pending: deque[tuple[list[IssuedDocument], int]] = deque()
+        tally = _Tally()
+        parts = self._parts(district, kind, pending, tally)
+        documents = pages = 0
+        for pdf in self.typesetter.typeset_parts(self.templates[kind].path, parts):
+            records, cases = pending.popleft()
+            pages += printer.append(pdf)
+            self.store.add_all(records)
+            documents += len(records)
+            if progress is not None:
+                progress(cases)
+        if progress is not None and tally.carried:
+            progress(tally.carried)
+        return documents, pages, tally.skipped
+
+    def _parts(
+        self,
+        district: str,
+        kind: DocumentKind,
+        pending: deque[tuple[list[IssuedDocument], int]],
+        tally: _Tally,
+    ) -> Iterator[dict[str, Any]]:
+        """The data of each part, chunk by chunk of the district's cases (keyset pages)."""
         after: str | None = None
         now = self.clock()
-        while True:
-            chunk = self.source.of_district(district, ELIGIBLE_STATES[kind], after, self.chunk_size)
-            if not chunk:
-                return documents, pages, skipped
+        while chunk := self.source.of_district(district, ELIGIBLE_STATES[kind], after, self.chunk_size):
             after = chunk[-1].case_key
             prepared = []
             for facts in chunk:
                 try:
                     check_applicable(kind, facts)
                 except DocumentNotApplicableError:
-                    skipped += 1
+                    tally.skipped += 1
                     continue
                 prepared.append(self._prepare(kind, facts, now))
+            tally.carried += len(chunk)
             if prepared:
-                pdf = self.typesetter.typeset(template, {"docs": [p.data for p in prepared]}, tagged=False)
-                pages += printer.append(pdf)
-                self.store.add_all([p.record for p in prepared])
-                documents += len(prepared)
-            if progress is not None:
-                progress(len(chunk))
+                pending.append(([p.record for p in prepared], tally.carried))
+                tally.carried = 0
+                yield {"docs": [p.data for p in prepared]}
 
     def _prepare(self, kind: DocumentKind, facts: NoticeFacts, now: datetime) -> _Prepared:
         issued_on = now.astimezone(KST).date()
@@ -184,10 +212,10 @@ class NoticeService:
         record = IssuedDocument(
             doc_id, kind, facts.case_key, facts.district, template.version, digest, code, now, summary
         )
-        url = self.verification_url(code)
         data = template_data(kind, facts, issued_on, self.messages)
         portal = f"{self.public_url.rstrip('/')}/refunds/{facts.case_key}"
-        data |= {"code": codes.grouped(code), "url": url, "qr": self.qr.svg(url), "portal": portal}
+        # The typesetter draws the QR code of "url" (in the process that typesets the part).
+        data |= {"code": codes.grouped(code), "url": self.verification_url(code), "portal": portal}
         return _Prepared(record, data)
 
 

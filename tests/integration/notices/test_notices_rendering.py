@@ -82,9 +82,10 @@ def test_the_printed_qr_symbol_is_the_symbol_of_the_verification_address(tmp_pat
     assert printed != other
 
 
-def test_a_print_file_of_many_parts_opens_with_every_page_in_case_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_print_file_of_many_parts_opens_with_every_page_in_case_order(workers: int, tmp_path: Path) -> None:
     facts = [make_facts(case_key=f"C-{n:04d}") for n in range(7)]
-    service: NoticeService = real_service(*facts, chunk_size=3)
+    service: NoticeService = real_service(*facts, chunk_size=3, workers=workers)
     out = tmp_path / "batch.pdf"
 
     result = service.print_batch("11680", "refund_notice", out)

@@ -9,9 +9,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cartax.notices.adapters.pdfconcat import PdfConcatenation
-from cartax.notices.adapters.qr import SegnoQrCodes
 from cartax.notices.adapters.store import SqlDocumentStore
-from cartax.notices.adapters.typesetter import TypstTypesetter
+from cartax.notices.adapters.typesetter import PooledTypesetter
 from cartax.notices.ports import FactsSource
 from cartax.notices.service import NoticeService
 from cartax.notices.templates import load_templates, template_folder
@@ -26,8 +25,7 @@ def build_notices(
     return NoticeService(
         source=source,
         store=SqlDocumentStore(engine),
-        typesetter=TypstTypesetter(Path(settings.notice_font_dir), folder),
-        qr=SegnoQrCodes(),
+        typesetter=PooledTypesetter(Path(settings.notice_font_dir), folder, settings.notice_print_workers),
         templates=load_templates(folder),
         seal_key=settings.notice_seal_key.get_secret_value().encode(),
         public_url=settings.effective_public_url,
