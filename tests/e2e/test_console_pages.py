@@ -194,3 +194,47 @@ def test_exports_need_a_reason_and_hold_only_what_the_list_shows(seeded: World) 
     assert all(row[3] == "*" for row in exports)
     reviewer = seeded.officer((DISTRICT, Role.REVIEWER))
     assert reviewer.post("/console/export", data={**form, "reason": "월간 보고 자료"}).status_code == 403
+
+
+def test_the_case_page_shows_the_payment_and_asks_for_another_account(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    key = _key(officer.get("/console/cases/c-small").text)
+    officer.post("/console/cases/c-small/approve", data={"idempotency_key": key})
+    assert seeded.services.relay is not None
+    seeded.services.relay.drain()  # the decision reaches payout
+    page = officer.get("/console/cases/c-small")
+    assert "아직 지급이 결정되지 않았습니다" not in page.text
+    assert "다른 계좌 요청하기" in page.text
+    asked = officer.post("/console/cases/c-small/request-account", follow_redirects=False)
+    assert asked.headers["location"].endswith("?done=account_requested")
+    decisions = [row[2] for row in audit_rows(seeded) if row[0] == str(AccessAction.DECISION)]
+    assert decisions.count("case:c-small") == 2
+    viewer = seeded.officer((DISTRICT, Role.VIEWER))
+    assert viewer.post("/console/cases/c-small/request-account").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("queue", "shown"),
+    [
+        ("needs_review", ["c-huge", "c-large", "c-small"]),
+        ("second_approval", []),
+        ("failed_transfers", []),
+        ("objections", []),
+        ("lapsing", []),
+        ("all", ["c-huge", "c-large", "c-small"]),
+    ],
+)
+def test_every_queue_lists_the_districts_cases_it_holds(seeded: World, queue: str, shown: list[str]) -> None:
+    officer = seeded.officer((DISTRICT, Role.VIEWER))
+    page = officer.get(f"/console?queue={queue}")
+    assert page.status_code == 200
+    assert re.findall(r'href="/console/cases/([^"]+)"', page.text) == shown
+    assert "이 목록 일괄 승인" not in page.text  # a viewer cannot approve
+
+
+def test_a_wrong_filter_is_named_on_the_page(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    page = officer.get("/console?queue=needs_review&min=lots")
+    assert page.status_code == 422
+    assert "<title>오류:" in page.text
+    assert "금액은 0 이상의 정수" in page.text

@@ -83,9 +83,20 @@ def test_a_csv_export_holds_the_lists_columns_with_a_bom_and_no_formula() -> Non
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:3] == ["환급 건 번호", "차량번호", "소유자(가림)"]
-    assert rows[1] == ["RC-1", "12가3456", "홍*동", "2026", "환급 신청됨", "250040", "2026-07-01", "0", ""]
+    assert rows[1] == [
+        "RC-1",
+        "12가3456",
+        "홍*동",
+        "2026",
+        "환급 신청됨",
+        "250040",
+        "2026-07-01",
+        "0",
+        "",
+        "",
+    ]
     assert rows[2][0].startswith("'=")
-    assert rows[2][-1] == "2026-12-31"
+    assert rows[2][-2] == "2026-12-31"
 
 
 def test_an_excel_export_holds_the_same_lines_in_english_too() -> None:

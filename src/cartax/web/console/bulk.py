@@ -60,10 +60,12 @@ def bulk_routes(router: APIRouter, deps: ConsoleDeps) -> None:
             district=district,
             wanted=wanted,
             rows=rows_of(deps, shown),
-            total=sum(line.payable for line, _ in shown),
+            total=sum(item.line.payable for item in shown),
             over_limit=len(lines) > BATCH_LIMIT,
             limit=BATCH_LIMIT,
-            second_needed=sum(1 for line, _ in shown if line.payable > threshold and line.signatures == 0),
+            second_needed=sum(
+                1 for item in shown if item.line.payable > threshold and item.line.signatures == 0
+            ),
             threshold=threshold,
             key=new_key(),
         )

@@ -34,9 +34,11 @@ from cartax.cases import (
 from cartax.cases.model import AWAITING_APPROVAL
 from cartax.cases.worklists import CaseRecord
 from cartax.identity import OfficerPrincipal, Permission
+from cartax.payout import PayoutError
 from cartax.rules import RequestError, calculate, parse_request
 from cartax.rules.explain import explain
 from cartax.web.console.deps import ConsoleDeps, may, sign_in_redirect
+from cartax.web.console.related import Labels, related
 from cartax.web.owner_api import masked
 from cartax.web.pages import ShownProblem
 
@@ -70,6 +72,10 @@ def case_routes(router: APIRouter, deps: ConsoleDeps) -> None:
     @router.post(CASE_PATH + "/reject")
     async def reject(case_id: str, request: Request) -> Response:
         return await _decide(deps, request, case_id, approve=False)
+
+    @router.post(CASE_PATH + "/request-account")
+    async def request_account(case_id: str, request: Request) -> Response:
+        return await _request_account(deps, request, case_id)
 
 
 def _visible(deps: ConsoleDeps, officer: OfficerPrincipal, case_id: str) -> CaseStatus | None:
@@ -136,6 +142,29 @@ def _actor(officer: OfficerPrincipal) -> Actor:
     return Actor.officer(officer.officer_id)
 
 
+async def _request_account(deps: ConsoleDeps, request: Request, case_id: str) -> Response:
+    """Ask the person for another refund account (payout holds the payment until it changes)."""
+    officer = deps.officer(request)
+    if officer is None:
+        return sign_in_redirect()
+    status = _visible(deps, officer, case_id)
+    if status is None:
+        return deps.not_found(request)
+    if not may(officer, Permission.REVIEW_CASE, status.district):
+        problem = ShownProblem(None, deps.text(request)("case.problem.role"))
+        return _page(deps, request, officer, status, problems=[problem], code=403)
+    deps.record(
+        request, officer, status.district, AccessAction.DECISION, f"case:{status.case_key}",
+        status.owner_id, "request_account_requested",
+    )  # fmt: skip
+    try:
+        deps.services.payout.service.request_another_account(status.case_key, _actor(officer))
+    except PayoutError as error:
+        problem = ShownProblem(None, error.render(deps.language(request)))
+        return _page(deps, request, officer, status, problems=[problem], code=409)
+    return RedirectResponse(f"/console/cases/{status.case_key}?done=account_requested", status_code=303)
+
+
 def _reject_problems(deps: ConsoleDeps, request: Request, reason: str, note: str) -> list[ShownProblem]:
     t = deps.text(request)
     problems = []
@@ -168,6 +197,8 @@ def _page(
     vehicles = deps.services.vehicles
     policy = deps.services.cases.service.policy
     lang = deps.language(request)
+    about = related(deps.services, record.case_key, record.owner_id)
+    payment = about.payment
     return deps.render(
         request,
         "case.html",
@@ -187,6 +218,12 @@ def _page(
         can_decide=may(officer, Permission.APPROVE_CASE, status.district),
         rejectable=can_transition(record.state, CaseState.REJECTED),
         reject_reasons=REJECT_REASONS,
+        related=about,
+        labels=Labels(lang),
+        can_request_account=payment is not None
+        and payment.paid is None
+        and payment.state not in ("paid", "cancelled")
+        and may(officer, Permission.REVIEW_CASE, status.district),
         key=new_key(),
         done=done,
         problems=problems or [],

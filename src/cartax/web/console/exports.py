@@ -31,7 +31,9 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MIN_REASON, MAX_REASON = 5, 200
-COLUMNS = ("case", "plate", "owner", "tax_year", "state", "payable", "since", "signatures", "last_day")
+COLUMNS = (
+    "case", "plate", "owner", "tax_year", "state", "payable", "since", "signatures", "last_day", "note",
+)  # fmt: skip
 
 
 def export_routes(router: APIRouter, deps: ConsoleDeps) -> None:
@@ -78,7 +80,7 @@ def export_routes(router: APIRouter, deps: ConsoleDeps) -> None:
                 request, "export.html", 403 if not allowed else 422, officer,
                 district=district, wanted=wanted, allowed=allowed, problems=problems, form=fields,
             )  # fmt: skip
-        rows = _all_rows(deps, district, wanted)
+        rows = _all_rows(deps, district, wanted, t.lang)
         body = to_csv(rows, t) if kind == "csv" else to_xlsx(rows, t)
         name = f"cartax-{district}-{wanted.queue}-{deps.platform.today():%Y%m%d}.{kind}"
         return Response(
@@ -97,17 +99,17 @@ def _problems(t: ConsoleText, reason: str, kind: str) -> list[ShownProblem]:
     return problems
 
 
-def _all_rows(deps: ConsoleDeps, district: str, wanted: ListFilter) -> list[Row]:
+def _all_rows(deps: ConsoleDeps, district: str, wanted: ListFilter, lang: str) -> list[Row]:
     if wanted.queue in (Queue.LAPSING, Queue.FAILED_TRANSFERS):
-        return rows_of(deps, load_lines(deps, district, wanted, None, EXPORT_LIMIT))
+        return rows_of(deps, load_lines(deps, district, wanted, None, EXPORT_LIMIT, lang))
     rows: list[Row] = []
     after = None
     while len(rows) < EXPORT_LIMIT:
-        lines = load_lines(deps, district, wanted, after, PAGE)
+        lines = load_lines(deps, district, wanted, after, PAGE, lang)
         rows.extend(rows_of(deps, lines))
         if len(lines) < PAGE:
             break
-        after = lines[-1][0].case_key
+        after = lines[-1].line.case_key
     return rows[:EXPORT_LIMIT]
 
 
@@ -115,6 +117,7 @@ def _cells(row: Row, t: ConsoleText) -> list[str | int]:
     return [
         row.case_key, row.plate, row.owner, row.tax_year, t.state(row.state), row.payable,
         row.since.date().isoformat(), row.signatures, row.last_day.isoformat() if row.last_day else "",
+        row.note,
     ]  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from cartax.identity import OfficerPrincipal, Permission
 from cartax.web.access_log import EVERYONE
 from cartax.web.console.deps import ConsoleDeps, chosen_district, may, sign_in_redirect
 from cartax.web.console.filters import BULK_QUEUES, PAGE_SIZE, FilterProblem, Queue, read_filter
-from cartax.web.console.rows import load_lines, rows_of
+from cartax.web.console.rows import Listed, load_lines, rows_of
 from cartax.web.pages import ShownProblem
 
 SEARCH_KINDS = ("case", "plate", "person")
@@ -51,7 +51,7 @@ def queues_routes(router: APIRouter, deps: ConsoleDeps) -> None:
             request, officer, district, AccessAction.READ_PERSONAL_DATA,
             f"district:{district}:queue:{wanted.queue}", EVERYONE,
         )  # fmt: skip
-        lines = load_lines(deps, district, wanted, after, PAGE_SIZE)
+        lines = load_lines(deps, district, wanted, after, PAGE_SIZE, deps.language(request))
         t = deps.render
         return t(
             request,
@@ -62,7 +62,7 @@ def queues_routes(router: APIRouter, deps: ConsoleDeps) -> None:
             wanted=wanted,
             queues=list(Queue),
             rows=rows_of(deps, lines),
-            next_after=lines[-1][0].case_key if len(lines) == PAGE_SIZE else None,
+            next_after=lines[-1].line.case_key if len(lines) == PAGE_SIZE else None,
             problems=_shown(deps, request, problems),
             can_bulk=wanted.queue in BULK_QUEUES and may(officer, Permission.APPROVE_CASE, district),
             can_export=may(officer, Permission.EXPORT, district),
@@ -96,7 +96,7 @@ def queues_routes(router: APIRouter, deps: ConsoleDeps) -> None:
             officer,
             district=district,
             asked=Search(asked.kind, _shown_value(asked), asked.reason),
-            rows=rows_of(deps, [(line, None) for line in lines]),
+            rows=rows_of(deps, [Listed(line) for line in lines]),
             problems=_shown(deps, request, problems),
         )
 
