@@ -85,11 +85,15 @@ class Feeds:
         return sum(1 for reject in self.rejects if reject.feed == feed)
 
 
-def read_feeds(directory: Path, *, personal: bool = True) -> Feeds:
+def read_feeds(
+    directory: Path, *, personal: bool = True, drop: Mapping[str, Sequence[str]] | None = None
+) -> Feeds:
     """Read and validate the feeds in ``directory``; raise :class:`FeedError` when a file is refused.
 
     ``personal=False`` leaves the owners' personal columns out (detection needs none of them): the
-    same rows are accepted and rejected, and nobody's name or number is even loaded.
+    same rows are accepted and rejected, and nobody's name or number is even loaded. ``drop`` names,
+    per feed, validated columns the caller will not read: they are checked like any other and left out
+    of the accepted rows as soon as each feed is typed.
     """
     if not directory.is_dir():
         raise FeedError(None, "the feeds directory does not exist or is not a directory")
@@ -97,6 +101,11 @@ def read_feeds(directory: Path, *, personal: bool = True) -> Feeds:
     leave_out = () if personal else r.PERSONAL_COLUMNS
     rejects: list[Reject] = []
     read: dict[str, int] = dict.fromkeys(REQUIRED_FEEDS + OPTIONAL_FEEDS, 0)
+
+    unread = drop or {}
+
+    def lean(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.drop(unread.get(name, ()))
 
     def raw(name: str) -> RawFeed:
         # One feed's text at a time: each is typed and its text let go before the next is read, so the
@@ -108,13 +117,15 @@ def read_feeds(directory: Path, *, personal: bool = True) -> Feeds:
     vehicles, vehicle_ids = _accept(
         raw("vehicles"), r.vehicle_checks, r.vehicle_columns, rejects, "vehicle_id"
     )
+    vehicles = lean("vehicles", vehicles)
     owners, owner_ids = _accept(raw("owners"), r.owner_checks, r.owner_columns, rejects, "owner_id")
+    owners = lean("owners", owners)
 
     def accepted(name: str, checks: Callable[..., Sequence[Check]], columns: Columns) -> pl.DataFrame:
         feed = raw(name)
         refs = _references(name, feed, vehicle_ids, owner_ids)
         frame, _ = _accept(feed, partial(checks, refs=refs), columns, rejects)
-        return frame
+        return lean(name, frame)
 
     registrations = accepted("registrations", r.registration_checks, r.registration_columns)
     payments = accepted("payments", r.payment_checks, r.payment_columns)
