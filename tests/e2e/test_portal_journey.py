@@ -98,6 +98,32 @@ def test_the_account_question_says_what_is_missing_and_the_title_starts_with_err
     assert "돈을 받을 계좌를 고르십시오" in body
 
 
+def test_a_new_account_is_checked_with_the_bank_and_then_shown_masked_only(world: World) -> None:
+    citizen = world.citizen(OWNER)
+    assert post(citizen, f"/refunds/{KEY}/account", account="new") == (303, f"/refunds/{KEY}/account/new")
+    form = page(citizen, f"/refunds/{KEY}/account/new")
+    assert 'name="number"' in form
+    assert 'name="holder"' not in form  # the office knows whose account it must be
+
+    code, body = post(citizen, f"/refunds/{KEY}/account/new", bank="088", number="3333-01-0009999")
+    assert code == 422
+    assert title(body).startswith("오류:")
+    assert "****9999" in body  # the bank's answer names the account by its last digits only
+    assert "33330100" not in body
+
+    code, body = post(citizen, f"/refunds/{KEY}/account/new", bank="", number="12")
+    assert code == 422
+    assert 'href="#bank"' in body
+    assert 'href="#number"' in body
+
+    assert post(citizen, f"/refunds/{KEY}/account/new", bank="088", number="3333-01-0004321") == (
+        303,
+        f"/refunds/{KEY}/check",
+    )
+    check = page(citizen, f"/refunds/{KEY}/check")
+    assert "신한은행 ****4321" in check
+
+
 def test_without_a_known_account_the_check_page_sends_back_to_the_account_question(world: World) -> None:
     register_owner(world, OTHER, bank=None)
     citizen = world.citizen(OTHER)

@@ -40,18 +40,13 @@ def test_doctests(name: str) -> None:
 
 
 def test_a_new_account_is_read_without_hyphens_and_its_problems_name_each_field() -> None:
-    answer, problems = forms.new_account(
-        {"bank": "088", "number": "110 234-567890", "holder": " 김  민준 "}, BANKS
-    )
-    assert answer == forms.NewAccount("088", "110234567890", "김 민준")
+    answer, problems = forms.new_account({"bank": "088", "number": "110 234-567890"}, BANKS)
+    assert answer == forms.NewAccount("088", "110234567890")
     assert problems == ()
-    _, problems = forms.new_account(
-        {"bank": "999", "number": "１２３４５６７８９０", "holder": "x" * 41}, BANKS
-    )
+    _, problems = forms.new_account({"bank": "999", "number": "１２３４５６７８９０"}, BANKS)
     assert [(p.field, p.key) for p in problems] == [
         ("bank", "error.bank"),
         ("number", "error.account_number"),
-        ("holder", "error.holder"),
     ]
 
 

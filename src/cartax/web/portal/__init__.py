@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from cartax.bootstrap import Platform, Services
 from cartax.identity import SessionStatus
 from cartax.web.pages import Pages
-from cartax.web.portal.accounts import RegistryAccounts
+from cartax.web.portal.accounts import PayoutAccounts
 from cartax.web.portal.deps import PortalDeps
 from cartax.web.portal.journey import journey_router
 from cartax.web.portal.kiosk import kiosk_router
@@ -54,5 +54,8 @@ def portal_deps(platform: Platform, services: Services, pages: Pages) -> PortalD
         forget_session=forget_session,
         case_request=services.case_request,
         voc=services.voc,
-        accounts=RegistryAccounts(services.owners.get, {}),
+        notice_pdf=lambda kind, case_key: services.notices.render(kind, case_key).pdf,
+        accounts=PayoutAccounts(
+            services.payout.service, services.owners.get, services.cases.service.objection_window
+        ),
     )

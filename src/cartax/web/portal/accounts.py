@@ -1,19 +1,33 @@
 """The refund account on the portal: the one the office already knows, or a new one checked with the bank.
 
 The portal asks the payout context (its public surface) for the person's current account, masked, and
-registers a new one through it, which checks the holder's name with the bank (예금주 조회) before it is
-used. Before payout holds an account for a person, the one registered with the registry is offered
-(masked). Nothing here keeps an account number: the form's fields go straight to payout.
+registers a new one through it: payout asks the bank for the account's holder (예금주 조회) and refuses
+an account that is not in the entitled person's name, closed or unknown. Before payout holds an account
+for a person, the refund account pre-registered with the registry is offered (masked); payout takes it
+over, checked with the bank, when the payment is decided. Nothing here keeps an account number: the
+form's fields go straight to payout.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
+from cartax.cases import Actor
 from cartax.core.masking import MaskingError, mask_account
+from cartax.payout import (
+    BANKS,
+    AccountRejectedError,
+    AccountView,
+    BankUnavailableError,
+    InvalidAccountError,
+    Payout,
+    PayoutError,
+)
+
+KST = timezone(timedelta(hours=9), "KST")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +65,14 @@ class Accounts(Protocol):
 
     def current(self, owner_id: str) -> ShownAccount | None: ...
 
-    def zero_click(self, owner_id: str, case_key: str) -> Announcement | None:
-        """The automatic payment announced for the case, if any (it can be objected to until then)."""
+    def zero_click(self, owner_id: str, notified_at: datetime | None) -> Announcement | None:
+        """The automatic payment of a case notified at ``notified_at``, if the person has agreed to one
+        (it can be objected to until then)."""
 
     def can_register(self) -> bool:
         """Whether a new account can be registered here (payout is wired)."""
 
-    def register(self, owner_id: str, bank_code: str, number: str, holder: str, lang: str) -> ShownAccount:
+    def register(self, owner_id: str, bank_code: str, number: str, lang: str) -> ShownAccount:
         """Register ``number`` as the person's refund account after the bank's holder check; raises
         :class:`AccountRefusedError` with what to fix."""
 
@@ -80,24 +95,52 @@ def registry_account(owner: RegistryOwner | None) -> ShownAccount | None:
     return ShownAccount(owner.refund_bank, masked, verified=False, source="registry")
 
 
-@dataclass(frozen=True)
-class RegistryAccounts:
-    """Accounts as the registry knows them; registering a new one needs the payout context."""
+def shown(view: AccountView) -> ShownAccount:
+    return ShownAccount(view.bank, view.masked, view.verified, "payout")
 
+
+@dataclass(frozen=True)
+class PayoutAccounts:
+    """Accounts through the payout context, with the registry's pre-registered account before it has one.
+
+    ``objection_window``: how long after the notice an announced automatic payment is made (the cases
+    context's window, which payout also uses), so the page can say when.
+    """
+
+    payout: Payout
     owners: Callable[[str], RegistryOwner | None]
-    bank_names: Mapping[str, str]
+    objection_window: timedelta
 
     def banks(self) -> Mapping[str, str]:
-        return self.bank_names
+        return BANKS
 
     def current(self, owner_id: str) -> ShownAccount | None:
-        return registry_account(self.owners(owner_id))
+        view = self.payout.current_account(owner_id)
+        return shown(view) if view is not None else registry_account(self.owners(owner_id))
 
-    def zero_click(self, owner_id: str, case_key: str) -> Announcement | None:  # noqa: ARG002
-        return None  # only the payout context announces automatic payments
+    def zero_click(self, owner_id: str, notified_at: datetime | None) -> Announcement | None:
+        """The automatic payment of a notified case: the person has a verified account with a standing
+        consent; it is paid when the objection window ends (or the account's cooling-off, if later)."""
+        view = self.payout.current_account(owner_id)
+        if notified_at is None or view is None or not (view.verified and view.zero_click_consent):
+            return None
+        pay_at = notified_at + self.objection_window
+        if view.cooling_off_until is not None:
+            pay_at = max(pay_at, view.cooling_off_until)
+        return Announcement(pay_at.astimezone(KST).date(), shown(view))
 
     def can_register(self) -> bool:
-        return False
+        return True
 
-    def register(self, *_: str) -> ShownAccount:
-        raise AccountRefusedError(None, "registering a new refund account needs the payout context")
+    def register(self, owner_id: str, bank_code: str, number: str, lang: str) -> ShownAccount:
+        try:
+            view = self.payout.register_account(owner_id, bank_code, number, Actor.citizen(owner_id))
+        except InvalidAccountError as error:
+            raise AccountRefusedError(
+                "bank" if error.code == "unknown_bank" else "number", error.render(lang)
+            ) from None
+        except (AccountRejectedError, BankUnavailableError) as error:
+            raise AccountRefusedError("number", error.render(lang)) from None
+        except PayoutError as error:
+            raise AccountRefusedError(None, error.render(lang)) from None
+        return shown(view)

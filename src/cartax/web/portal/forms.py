@@ -10,7 +10,6 @@ from cartax.voc import DIFFICULTIES, JOURNEYS, RATINGS, STEPS
 ACCOUNT_CHOICES = ("registered", "new")
 OBJECTION_REASONS = ("no_auto", "amount", "account", "other")
 OTHER_REASON_LIMIT = 300
-HOLDER_LIMIT = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +31,18 @@ def account_choice(fields: Mapping[str, str], registered: bool) -> tuple[str | N
 class NewAccount:
     bank: str
     number: str
-    holder: str
 
 
 def new_account(
     fields: Mapping[str, str], banks: Mapping[str, str]
 ) -> tuple[NewAccount | None, tuple[Problem, ...]]:
-    """The bank, number and holder name of a new account, or what is wrong with them.
+    """The bank and number of a new account, or what is wrong with them. The holder's name is not asked:
+    the bank's holder is checked against the entitled person the office knows.
 
-    >>> new_account({"bank": "088", "number": "110-234-567890", "holder": "김민준"}, {"088": "신한은행"})[0]
-    NewAccount(bank='088', number='110234567890', holder='김민준')
-    >>> [p.key for p in new_account({"bank": "", "number": "12ab", "holder": ""}, {"088": "신한은행"})[1]]
-    ['error.bank', 'error.account_number', 'error.holder']
+    >>> new_account({"bank": "088", "number": "110-234-567890"}, {"088": "신한은행"})[0]
+    NewAccount(bank='088', number='110234567890')
+    >>> [p.key for p in new_account({"bank": "", "number": "12ab"}, {"088": "신한은행"})[1]]
+    ['error.bank', 'error.account_number']
     """
     problems = []
     bank = fields.get("bank", "").strip()
@@ -52,12 +51,9 @@ def new_account(
     number = "".join(fields.get("number", "").split()).replace("-", "")
     if not (number.isascii() and number.isdigit() and 10 <= len(number) <= 16):
         problems.append(Problem("number", "error.account_number"))
-    holder = " ".join(fields.get("holder", "").split())
-    if not holder or len(holder) > HOLDER_LIMIT or not holder.isprintable():
-        problems.append(Problem("holder", "error.holder"))
     if problems:
         return None, tuple(problems)
-    return NewAccount(bank, number, holder), ()
+    return NewAccount(bank, number), ()
 
 
 @dataclass(frozen=True, slots=True)

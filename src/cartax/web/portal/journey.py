@@ -11,6 +11,7 @@ of the confirmation never asks twice.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
@@ -20,11 +21,13 @@ from cartax.cases import (
     AcceptRefund,
     Actor,
     CaseConflictError,
+    CaseState,
     CaseStatus,
     InvalidCaseCommandError,
     ObjectToRefund,
 )
 from cartax.identity import CitizenPrincipal
+from cartax.notices import ELIGIBLE_STATES, DocumentKind, NoticesError
 from cartax.web.case_schemas import CASE_KEY_PATTERN
 from cartax.web.portal import forms
 from cartax.web.portal.accounts import AccountRefusedError
@@ -48,6 +51,20 @@ def reference_number(status: CaseStatus) -> str:
     """
     key = status.case_key.upper()
     return "-".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def notified_at(status: CaseStatus) -> datetime | None:
+    """When the case was last notified (the objection window of an automatic payment runs from it)."""
+    return next((item.at for item in reversed(status.history) if item.to_state is CaseState.NOTIFIED), None)
+
+
+def notice_kind(status: CaseStatus) -> str | None:
+    """The notice a person can download at this point: the payment decision once it is made, before
+    that the refund notice; None when neither applies (refused, lapsed, …)."""
+    for kind in (DocumentKind.PAYMENT_DECISION, DocumentKind.REFUND_NOTICE):
+        if str(status.state) in ELIGIBLE_STATES[kind]:
+            return str(kind)
+    return None
 
 
 def accept_key(status: CaseStatus) -> str:
@@ -111,7 +128,9 @@ def journey_router(deps: PortalDeps) -> APIRouter:
             explained=explained,
             can_accept=status.state in ACCEPTABLE and status.totals.payable > 0,
             asked=status.state in ASKED,
-            announced=deps.accounts.zero_click(citizen.owner_id, status.case_key),
+            announced=deps.accounts.zero_click(citizen.owner_id, notified_at(status))
+            if status.state is CaseState.NOTIFIED
+            else None,
         )
 
     @router.get("/refunds/{case_id}/account")
@@ -179,7 +198,7 @@ def journey_router(deps: PortalDeps) -> APIRouter:
         problems: tuple[forms.Problem, ...],
         refused: str = "",
     ) -> Response:
-        form = {"bank": fields.get("bank", ""), "holder": fields.get("holder", "")}  # never the number back
+        form = {"bank": fields.get("bank", "")}  # the number is never sent back
         return shown(
             request,
             "portal/account_new.html",
@@ -205,7 +224,7 @@ def journey_router(deps: PortalDeps) -> APIRouter:
             return _new_account_page(request, status, fields, problems)
         lang = deps.language(request)
         try:
-            deps.accounts.register(citizen.owner_id, answer.bank, answer.number, answer.holder, lang)
+            deps.accounts.register(citizen.owner_id, answer.bank, answer.number, lang)
         except AccountRefusedError as refused:
             field = refused.field or "number"
             return _new_account_page(
@@ -344,7 +363,7 @@ def journey_router(deps: PortalDeps) -> APIRouter:
             status,
             progress=progress,
             can_accept=status.state in ACCEPTABLE and status.totals.payable > 0,
-            notice=deps.notice_pdf is not None and status.state in ASKED,
+            notice=notice_kind(status) if deps.notice_pdf is not None else None,
             feedback_journey="status",
             feedback_step="arrived" if arrived else "status",
         )
@@ -355,10 +374,15 @@ def journey_router(deps: PortalDeps) -> APIRouter:
         if isinstance(found, Response):
             return found
         _, status = found
-        if deps.notice_pdf is None or status.state not in ASKED:
+        kind = notice_kind(status)
+        if deps.notice_pdf is None or kind is None:
             raise HTTPException(404)
-        pdf = deps.notice_pdf("decision", status.case_key)
-        headers = {"Content-Disposition": f'attachment; filename="notice-{reference_number(status)}.pdf"'}
+        try:
+            pdf = deps.notice_pdf(kind, status.case_key)
+        except NoticesError:  # the case's amounts call for no such document (e.g. nothing to pay)
+            raise HTTPException(404) from None
+        filename = f"{kind}-{reference_number(status)}.pdf"
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
         return Response(pdf, media_type="application/pdf", headers=headers)
 
     return router
