@@ -30,11 +30,13 @@ from cartax.cases.model import (
     ActorKind,
     Case,
     CaseState,
+    PolicyDecision,
     Transition,
     can_transition,
 )
-from cartax.cases.policy import Route, StraightThroughPolicy
+from cartax.cases.policy import PolicyVersion, Route, StraightThroughPolicy
 from cartax.cases.ports import CasesUnitOfWork
+from cartax.cases.risk import RiskAssessment
 
 KST = timezone(timedelta(hours=9), "KST")  # days of the law are Korean calendar days (no DST in Korea)
 STRAIGHT_THROUGH = Actor.system("straight-through")
@@ -62,7 +64,22 @@ class CommandResult:
 class HandlerContext:
     now: datetime
     policy: StraightThroughPolicy
+    """The settings' policy: its maker-checker threshold holds everywhere (the database enforces it)."""
     objection_window: timedelta
+    policy_of: Callable[[str], PolicyVersion] | None = None
+    """The policy version in force in a district (None: the settings' policy, version 0)."""
+    risk_of: Callable[[Case, StraightThroughPolicy, datetime], RiskAssessment] | None = None
+    """The risk flags of a case under a policy's thresholds (None: no facts known, no flags)."""
+
+    def policy_version(self, district: str) -> PolicyVersion:
+        if self.policy_of is not None:
+            return self.policy_of(district)
+        return PolicyVersion(district, 0, self.policy, "settings", self.now, "settings")
+
+    def risk(self, case: Case, policy: StraightThroughPolicy) -> RiskAssessment:
+        if self.risk_of is not None:
+            return self.risk_of(case, policy, self.now)
+        return RiskAssessment(None, ())
 
     @property
     def today(self) -> date:
@@ -280,9 +297,18 @@ def _close_without_payment(case: Case, actor: Actor, now: datetime) -> str | Non
 
 def _route(case: Case, ctx: HandlerContext) -> str:
     """After a claim: approve straight through, or say which officers the case waits for."""
-    decision = ctx.policy.decide(case)
+    version = ctx.policy_version(case.identity.district)
+    risk = ctx.risk(case, version.policy)
+    decision = version.policy.decide(case, risk)
+    case.record_decision(
+        PolicyDecision(
+            case.version, version.district, version.version, str(decision.route), decision.reasons,
+            risk.codes, ctx.now,
+        )
+    )  # fmt: skip
     if decision.route is Route.STRAIGHT_THROUGH:
-        case.transition(CaseState.APPROVED, STRAIGHT_THROUGH, ctx.now, "straight_through")
+        note = f"policy {version.label}"
+        case.transition(CaseState.APPROVED, STRAIGHT_THROUGH, ctx.now, "straight_through", note=note)
         return "approved"
     return "awaiting_two_officers" if decision.route is Route.TWO_OFFICERS else "awaiting_officer"
 

@@ -145,6 +145,24 @@ class Approval:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyDecision:
+    """The straight-through policy's decision on a claim: which version decided, the route, and why.
+
+    ``seq`` is the history row of the claim (accepted or auto-consented) that was decided on;
+    ``reasons`` say why the case went to officers (empty when approved straight through) and ``flags``
+    are the risk flags the case had then.
+    """
+
+    seq: int
+    policy_district: str
+    policy_version: int
+    route: str
+    reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CaseIdentity:
     """What makes a case: one owner × vehicle × tax year, under detection's stable key."""
 
@@ -171,6 +189,7 @@ class Case:
     new_transitions: list[Transition] = field(default_factory=list)
     new_computations: list[Computation] = field(default_factory=list)
     new_approvals: list[Approval] = field(default_factory=list)
+    new_decisions: list[PolicyDecision] = field(default_factory=list)
 
     @classmethod
     def open(cls, identity: CaseIdentity, computation: Computation, actor: Actor, at: datetime) -> Case:
@@ -231,6 +250,10 @@ class Case:
         self.approvals.append(approval)
         self.new_approvals.append(approval)
         return approval
+
+    def record_decision(self, decision: PolicyDecision) -> None:
+        """Keep the policy's decision on the current claim (written with the case's new rows)."""
+        self.new_decisions.append(decision)
 
     def signatures(self) -> list[Approval]:
         """The officers' signatures on the current computation, in order."""

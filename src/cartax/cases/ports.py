@@ -10,6 +10,8 @@ from typing import Any, Protocol, Self
 
 from cartax.cases.events import CaseEvent
 from cartax.cases.model import Case
+from cartax.cases.policy import PolicyVersion
+from cartax.cases.risk import AccountFacts
 from cartax.cases.views import CaseStatus, QueueItem
 
 
@@ -70,3 +72,31 @@ class CaseReader(Protocol):
 
     def queue(self, district: str | None, limit: int) -> list[QueueItem]:
         """Cases awaiting an officer (accepted or auto-consented, not yet approved), oldest first."""
+
+
+class AccountFactsSource(Protocol):
+    """The owner's refund account as the payout context knows it (adapter wired by the composition root)."""
+
+    def account_facts(self, owner_id: str) -> AccountFacts | None:
+        """Verified or not, when registered or last changed, how many unrelated others share it; None
+        when the owner has registered no account."""
+
+
+class VehicleTaxSource(Protocol):
+    """What a vehicle owes in a whole year, as the rules context computes it from the registry."""
+
+    def annual_tax(self, vehicle_id: str, tax_year: int, district: str) -> int | None:
+        """Car tax plus education tax of a whole-year holder; None when the vehicle is unknown."""
+
+
+class PolicyStore(Protocol):
+    """The published versions of the districts' straight-through policies (append-only)."""
+
+    def current(self, district: str) -> PolicyVersion | None:
+        """The district's latest version, or None when it never published one."""
+
+    def history(self, district: str, limit: int) -> list[PolicyVersion]:
+        """The district's versions, the latest first."""
+
+    def publish(self, version: PolicyVersion) -> None:
+        """Store a new version; a version number already taken raises ConcurrentUpdateError."""

@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from cartax.cases.commands import Command
+from cartax.cases.commands import AcceptRefund, AutoConsent, Command
 from cartax.cases.errors import CommandInFlightError, ConcurrentUpdateError, InvalidCaseCommandError
 from cartax.cases.handlers import HANDLERS, CommandResult, HandlerContext
 from cartax.cases.model import Actor
 from cartax.cases.policy import StraightThroughPolicy
 from cartax.cases.ports import CasesUnitOfWork
+from cartax.cases.processing import Facts, Processing
 
 KEY_LIMIT = 128
 _KEY_PATTERN = re.compile(rf"[A-Za-z0-9._:-]{{1,{KEY_LIMIT}}}")
@@ -60,6 +61,8 @@ class CaseService:
     backoff_seconds: float = 0.005
     sleep: Callable[[float], None] = time.sleep
     jitter: random.Random = field(default_factory=random.Random)
+    processing: Processing | None = None
+    """Policy versions per district and risk facts; without it the settings' policy decides, no flags."""
 
     def execute(self, command: Command, actor: Actor, idempotency_key: str | None = None) -> CommandResult:
         """Run ``command`` as ``actor``; with a key, at most once per (actor, key).
@@ -81,8 +84,23 @@ class CaseService:
                 self.sleep(self.backoff_seconds * 2 ** (attempt - 1) * (0.5 + self.jitter.random()))
                 attempt += 1
 
+    def _facts(self, command: Command) -> Facts | None:
+        """For a claim the policy decides on: its district's policy and the case's outside facts."""
+        if self.processing is None or not isinstance(command, AcceptRefund | AutoConsent):
+            return None
+        with self.uow_factory() as uow:
+            case = uow.cases.get(command.case_key)
+        return self.processing.facts(case.identity) if case is not None else None
+
     def _attempt(self, command: Command, actor: Actor, key: str | None, digest: str) -> CommandResult:
-        context = HandlerContext(self.clock(), self.policy, self.objection_window)
+        facts = self._facts(command)
+        context = HandlerContext(
+            self.clock(),
+            self.policy,
+            self.objection_window,
+            facts.policy_of if facts else None,
+            facts.risk if facts else None,
+        )
         scope = str(actor)
         with self.uow_factory() as uow:
             if key is not None:

@@ -16,7 +16,9 @@ from typing import Any, Self
 
 from cartax.cases.errors import CommandInFlightError, ConcurrentUpdateError, IdempotencyKeyReusedError
 from cartax.cases.events import CaseEvent
-from cartax.cases.model import AWAITING_APPROVAL, Case
+from cartax.cases.model import AWAITING_APPROVAL, Case, PolicyDecision
+from cartax.cases.policy import PolicyVersion
+from cartax.cases.risk import AccountFacts
 from cartax.cases.views import CaseStatus, QueueItem, status_of
 
 
@@ -25,6 +27,7 @@ class FakeDatabase:
     cases: dict[str, Case] = field(default_factory=dict)
     keys: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = field(default_factory=dict)
     outbox: list[CaseEvent] = field(default_factory=list)
+    decisions: list[tuple[str, PolicyDecision]] = field(default_factory=list)
     commits: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,7 +102,9 @@ class FakeUnitOfWork:
             self._check_constraints()
             for case, _new in self.cases.staged.values():
                 stored = copy.deepcopy(case)
+                self.db.decisions.extend((case.case_key, decision) for decision in case.new_decisions)
                 stored.new_transitions, stored.new_computations, stored.new_approvals = [], [], []
+                stored.new_decisions = []
                 self.db.cases[case.case_key] = stored
             self.db.keys.update(self.idempotency.staged)
             self.db.outbox.extend(self.events)
@@ -144,3 +149,44 @@ class FakeCaseReader:
             )
             for case in waiting[:limit]
         ]  # fmt: skip
+
+
+class FakePolicyStore:
+    """The districts' policy versions in memory; a version number taken twice is refused like the PK."""
+
+    def __init__(self) -> None:
+        self.versions: dict[str, list[PolicyVersion]] = {}
+
+    def current(self, district: str) -> PolicyVersion | None:
+        versions = self.versions.get(district)
+        return versions[-1] if versions else None
+
+    def history(self, district: str, limit: int) -> list[PolicyVersion]:
+        return list(reversed(self.versions.get(district, [])))[:limit]
+
+    def publish(self, version: PolicyVersion) -> None:
+        versions = self.versions.setdefault(version.district, [])
+        if any(stored.version == version.version for stored in versions):
+            raise ConcurrentUpdateError()
+        versions.append(version)
+
+
+class FakeAccounts:
+    """Account facts by owner id, as the payout context would answer them."""
+
+    def __init__(self, facts: dict[str, AccountFacts] | None = None) -> None:
+        self.facts = dict(facts or {})
+
+    def account_facts(self, owner_id: str) -> AccountFacts | None:
+        return self.facts.get(owner_id)
+
+
+class FakeVehicleTaxes:
+    """Annual taxes by vehicle id, as the rules context would compute them."""
+
+    def __init__(self, taxes: dict[str, int] | None = None) -> None:
+        self.taxes = dict(taxes or {})
+
+    def annual_tax(self, vehicle_id: str, tax_year: int, district: str) -> int | None:
+        del tax_year, district  # one figure per vehicle is enough for the tests
+        return self.taxes.get(vehicle_id)

@@ -17,11 +17,13 @@ from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from cartax.cases.adapters.summaries import apply_deltas
 from cartax.cases.adapters.tables import (
     case_approvals,
     case_computations,
     case_history,
     case_policy,
+    case_policy_decisions,
     cases,
     idempotency_keys,
 )
@@ -35,8 +37,10 @@ from cartax.cases.model import (
     Case,
     CaseIdentity,
     CaseState,
+    PolicyDecision,
     Transition,
 )
+from cartax.cases.summaries import deltas
 from cartax.cases.views import CaseStatus, HistoryItem, QueueItem
 
 # SQLSTATEs a retry resolves: unique violation, serialization failure, deadlock.
@@ -128,7 +132,13 @@ class SqlCaseRepository:
             if case.new_transitions:
                 rows = [_history_row(case_id, t) for t in case.new_transitions]
                 self.connection.execute(insert(case_history), rows)
+            if case.new_decisions:
+                rows = [_decision_row(case_id, d) for d in case.new_decisions]
+                self.connection.execute(insert(case_policy_decisions), rows)
+            # The dashboards' summaries change in the same transaction as the case (docs/processing.md).
+            apply_deltas(self.connection, deltas(case))
         case.new_computations, case.new_approvals, case.new_transitions = [], [], []
+        case.new_decisions = []
 
 
 _CASE = (
@@ -317,6 +327,14 @@ def _history_row(case_id: int, row: Transition) -> dict[str, Any]:
         "to_state": str(row.to_state), "actor_kind": str(row.actor.kind), "actor_id": row.actor.id,
         "at": row.at, "reason": row.reason, "note": row.note, "rules_version": row.rules_version,
         "computation": row.computation,
+    }  # fmt: skip
+
+
+def _decision_row(case_id: int, decision: PolicyDecision) -> dict[str, Any]:
+    return {
+        "case_id": case_id, "seq": decision.seq, "policy_district": decision.policy_district,
+        "policy_version": decision.policy_version, "route": decision.route,
+        "reasons": list(decision.reasons), "flags": list(decision.flags), "decided_at": decision.at,
     }  # fmt: skip
 
 

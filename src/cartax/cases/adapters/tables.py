@@ -11,8 +11,10 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKeyConstraint,
     Index,
@@ -145,3 +147,77 @@ idempotency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
 )
+
+# --- Processing (migration 0012): the straight-through policy's versions, its decisions, and the
+# dashboards' summaries kept up to date in the same transaction as every change of a case.
+
+straight_through_policies = Table(
+    "straight_through_policies",
+    metadata,
+    Column("district", String(5), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("max_amount", BigInteger, nullable=False),
+    Column("review_causes", JSON, nullable=False),
+    Column("require_verified_account", Boolean, nullable=False),
+    Column("account_unchanged_days", Integer, nullable=False),
+    Column("shared_account_limit", Integer, nullable=False),
+    Column("amount_factor_pct", Integer, nullable=False),
+    Column("block_on_risk", Boolean, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    PrimaryKeyConstraint("district", "version", name="pk_straight_through_policies"),
+    CheckConstraint("version >= 1 AND max_amount >= 0", name="ck_straight_through_policies_values"),
+)
+
+case_policy_decisions = Table(
+    "case_policy_decisions",
+    metadata,
+    Column("case_id", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("policy_district", String(5), nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("route", String(20), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("case_id", "seq", name="pk_case_policy_decisions"),
+    ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_case_policy_decisions_case"),
+)
+
+case_flow_monthly = Table(
+    "case_flow_monthly",
+    metadata,
+    Column("district", String(5), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("cause", String(2), nullable=False),
+    Column("cases", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    PrimaryKeyConstraint("district", "month", "stage", "cause", name="pk_case_flow_monthly"),
+)
+"""Cases entering each stage, per district, month (Korean calendar) and main refund cause."""
+
+case_unclaimed = Table(
+    "case_unclaimed",
+    metadata,
+    Column("district", String(5), nullable=False),
+    Column("lapse_month", Date, nullable=False),
+    Column("cause", String(2), nullable=False),
+    Column("cases", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    PrimaryKeyConstraint("district", "lapse_month", "cause", name="pk_case_unclaimed"),
+)
+"""Refunds nobody has claimed yet, by the month their 5-year prescription ends (a stock, not a flow)."""
+
+case_money_days = Table(
+    "case_money_days",
+    metadata,
+    Column("district", String(5), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("cases", BigInteger, nullable=False),
+    PrimaryKeyConstraint("district", "month", "days", name="pk_case_money_days"),
+)
+"""Paid cases by month of payment and whole days from detection to the money: exact median and p90."""

@@ -9,9 +9,13 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from cartax.bus import Subscription
+from cartax.cases.adapters.policies import SqlPolicyStore
 from cartax.cases.adapters.sql import SqlCaseReader, sync_policy
+from cartax.cases.adapters.summaries import rebuild_summaries, summaries_missing
 from cartax.cases.adapters.uow import SqlCasesUnitOfWork
 from cartax.cases.consumer import refund_events
+from cartax.cases.ports import AccountFactsSource, VehicleTaxSource
+from cartax.cases.processing import Processing
 from cartax.cases.service import CaseService
 from cartax.cases.settings import CasesSettings
 from cartax.infra import session_factory
@@ -24,19 +28,42 @@ class Cases:
     subscription: Subscription
     consumer_attempts: int
     """Deliveries of an event to the subscription before it is parked (give it to the bus)."""
+    processing: Processing
+    """The districts' policy versions and the cases' risk flags (docs/processing.md)."""
+    uow_factory: Callable[[], SqlCasesUnitOfWork]
 
 
-def build_cases(engine: Engine, settings: CasesSettings, clock: Callable[[], datetime]) -> Cases:
+def build_cases(
+    engine: Engine,
+    settings: CasesSettings,
+    clock: Callable[[], datetime],
+    accounts: AccountFactsSource | None = None,
+    vehicle_taxes: VehicleTaxSource | None = None,
+) -> Cases:
     """The context on ``engine`` (migrated to head); writes the settings' maker-checker threshold to
-    the database, where the approval trigger reads it."""
+    the database, where the approval trigger reads it, and rebuilds the dashboards' summaries of a
+    database that has cases from before them."""
     sessions = session_factory(engine)
     with engine.begin() as connection:
         sync_policy(connection, settings.second_officer_above, clock())
+    if summaries_missing(engine):
+        rebuild_summaries(engine)
+    policy = settings.policy()
+    store = SqlPolicyStore(engine, policy.second_officer_above)
+    processing = Processing(policy, store, accounts, vehicle_taxes, clock)
+
+    def uow_factory() -> SqlCasesUnitOfWork:
+        return SqlCasesUnitOfWork(sessions, clock)
+
     service = CaseService(
-        lambda: SqlCasesUnitOfWork(sessions, clock),
+        uow_factory,
         clock,
-        settings.policy(),
+        policy,
         settings.objection_window,
         max_attempts=settings.command_attempts,
+        processing=processing,
     )
-    return Cases(service, SqlCaseReader(engine), refund_events(service), settings.consumer_attempts)
+    return Cases(
+        service, SqlCaseReader(engine), refund_events(service), settings.consumer_attempts, processing,
+        uow_factory,
+    )  # fmt: skip
