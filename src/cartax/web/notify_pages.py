@@ -67,7 +67,7 @@ class ClientLimiter:
 def notify_router(pages: Pages, services: Services, limiter: ClientLimiter | None = None) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     notify = services.notify.service
-    checks = limiter or ClientLimiter(10)
+    checks = limiter or ClientLimiter(services.notify.verify_per_minute)
 
     def render(request: Request, name: str, lang: str, status: int = 200, **context: Any) -> Response:
         return pages.render(request, name, lang, status, t=NotifyTranslator(Translator(lang)), **context)

@@ -40,6 +40,8 @@ class Notify:
     consumer: NotifyConsumer
     fakes: bool
     """True when the providers are the fakes that deliver into the demo inbox."""
+    verify_per_minute: int = 10
+    """Code checks per client address per minute on ``/verify``."""
 
     @property
     def subscription(self) -> Subscription:
@@ -129,4 +131,4 @@ def build_notify(
         quotas=DistrictQuotas(settings.district_burst, settings.district_per_second),
         on_notified=on_notified,
     )
-    return Notify(service, store, NotifyConsumer(service, facts), fakes)
+    return Notify(service, store, NotifyConsumer(service, facts), fakes, settings.verify_per_minute)
