@@ -109,3 +109,23 @@ def test_bulk_approval_after_a_preview_and_an_export(
     _clean(page)
     page.reload()  # the browser posts the same form again: nothing is approved twice
     expect(page.get_by_role("status")).to_contain_text("이미 처리되어 다시 하지 않음: 2건")
+
+
+def test_printing_the_notices_shows_its_progress_then_the_file(
+    page: Page, serve: Callable[[FastAPI], str], world: World
+) -> None:
+    base = serve(world.app)
+    _sign_in(page, base, world)
+    page.get_by_role("link", name="통지서 인쇄").click()
+    _clean(page)
+    page.get_by_text("환급금 통지서 (대상 3건)").click()  # KRDS draws the radio over its label
+    page.get_by_label("인쇄 사유").fill("정기 발송분 인쇄")
+    page.get_by_role("button", name="인쇄 파일 만들기").click()
+    _clean(page)
+    download_link = page.get_by_role("link", name="인쇄 파일(PDF) 내려받기")
+    expect(download_link).to_be_visible(timeout=60_000)  # the page's script follows the job to its end
+    expect(page.locator("#print-progress")).to_have_attribute("value", "100")
+    _clean(page)
+    with page.expect_download() as download:
+        download_link.click()
+    assert download.value.suggested_filename.endswith(".pdf")

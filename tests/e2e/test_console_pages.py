@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,32 @@ def test_a_wrong_filter_is_named_on_the_page(seeded: World) -> None:
     assert page.status_code == 422
     assert "<title>오류:" in page.text
     assert "금액은 0 이상의 정수" in page.text
+
+
+def test_printing_the_notices_runs_in_the_background_and_offers_the_file_to_its_officer(
+    seeded: World,
+) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    form = officer.get("/console/notices")
+    assert "환급금 통지서 (대상 3건)" in form.text
+    refused = officer.post("/console/notices", data={"district": DISTRICT, "kind": "refund_notice"})
+    assert refused.status_code == 422
+    started = officer.post(
+        "/console/notices",
+        data={"district": DISTRICT, "kind": "refund_notice", "reason": "정기 발송분 인쇄"},
+        follow_redirects=False,
+    )
+    job = started.headers["location"]
+    deadline = time.monotonic() + 120
+    while officer.get(f"{job}/status").json()["state"] == "running":
+        assert time.monotonic() < deadline, "the print job did not finish"
+        time.sleep(0.2)
+    assert officer.get(f"{job}/status").json() == {"state": "finished", "done": 3, "total": 3, "percent": 100}
+    assert "통지서 3건" in officer.get(job).text
+    pdf = officer.get(f"{job}/file")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    someone_else = seeded.officer((DISTRICT, Role.APPROVER))
+    assert someone_else.get(f"{job}/file").status_code == 404
+    exports = [row for row in audit_rows(seeded) if row[0] == str(AccessAction.EXPORT)]
+    assert [row[2] for row in exports] == [f"notices:{DISTRICT}:refund_notice"]

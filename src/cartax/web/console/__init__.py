@@ -15,6 +15,7 @@ from cartax.web.console.bulk import bulk_routes
 from cartax.web.console.case_page import case_routes
 from cartax.web.console.deps import ConsoleDeps
 from cartax.web.console.exports import export_routes
+from cartax.web.console.printing import printing_routes
 from cartax.web.console.queues import queues_routes
 from cartax.web.console.signin import sign_in_routes
 from cartax.web.pages import Pages
@@ -29,5 +30,6 @@ def console_router(platform: Platform, services: Services, pages: Pages) -> APIR
     queues_routes(router, deps)
     bulk_routes(router, deps)
     export_routes(router, deps)
+    printing_routes(router, deps)
     case_routes(router, deps)
     return router

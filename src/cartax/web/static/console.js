@@ -1,5 +1,5 @@
-// The console's one script: warn before the session ends and let the officer extend it (KWCAG 2.2.1).
-// Progressive enhancement only: every page works without it.
+// The console's one script: warn before the session ends and let the officer extend it (KWCAG 2.2.1),
+// and move a print job's progress bar. Progressive enhancement only: every page works without it.
 (function () {
   "use strict";
 
@@ -31,7 +31,35 @@
       });
   }
 
+  // A running print job: ask its status every second; when it ends, show the page's final state.
+  function followPrintJob(job) {
+    var bar = document.getElementById("print-progress");
+    function poll() {
+      fetch(job.getAttribute("data-status-url"), { credentials: "same-origin" })
+        .then(function (answer) {
+          return answer.ok ? answer.json() : null;
+        })
+        .then(function (status) {
+          if (!status) {
+            return;
+          }
+          if (status.state !== "running") {
+            window.location.reload();
+            return;
+          }
+          bar.value = status.percent;
+          bar.textContent = status.percent + "%";
+          window.setTimeout(poll, 1000);
+        });
+    }
+    window.setTimeout(poll, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var job = document.getElementById("print-job");
+    if (job && job.getAttribute("data-state") === "running") {
+      followPrintJob(job);
+    }
     var banner = document.getElementById("session-warning");
     var button = document.getElementById("session-extend");
     if (!banner || !button) {
