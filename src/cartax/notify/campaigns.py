@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from cartax.notify.errors import InvalidNotifyRequestError
 from cartax.notify.model import Topic
 from cartax.notify.policy import SEOUL
-from cartax.notify.service import PRIORITY_CAMPAIGN, NotifyService
+from cartax.notify.service import PRIORITY_CAMPAIGN, NotifyService, Request
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +55,22 @@ def remind_non_responders(
     cases = store.non_responders(district, now - policy.after, policy.max_reminders, limit)
     campaign_id = store.add_campaign(district, Topic.REMINDER, per_minute, now)
     today = now.astimezone(SEOUL).date()
+    requests: list[Request] = []
     warnings = 0
-    first = last = None
     for index, case in enumerate(cases):
         at = begin + timedelta(minutes=index // per_minute)
         lapsing = case.lapses_on is not None and case.lapses_on - today <= policy.lapse_warning
-        topic = Topic.LAPSE_APPROACHING if lapsing else Topic.REMINDER
         params: dict[str, object] = {"amount": case.payable}
         if lapsing:
             params["lapse_on"] = case.lapses_on
             warnings += 1
-        service.notify(
-            case.person_id, topic, district=case.district, params=params, case_key=case.case_key,
-            key=f"campaign:{campaign_id}:{case.case_key}", not_before=at, priority=PRIORITY_CAMPAIGN,
-            campaign_id=campaign_id,
-        )  # fmt: skip
-        store.count_reminder(case.case_key, now)
-        first, last = first or at, at
-    return CampaignResult(campaign_id, len(cases), warnings, first, last)
+        topic = Topic.LAPSE_APPROACHING if lapsing else Topic.REMINDER
+        key = f"campaign:{campaign_id}:{case.case_key}"
+        requests.append(
+            Request(case.person_id, topic, case.district, params, key, case.case_key, not_before=at)
+        )
+    queued = service.queue_many(requests, priority=PRIORITY_CAMPAIGN, campaign_id=campaign_id)
+    store.count_reminders([case.case_key for case in cases], now)
+    first = requests[0].not_before if requests else None
+    last = requests[-1].not_before if requests else None
+    return CampaignResult(campaign_id, queued, warnings, first, last)

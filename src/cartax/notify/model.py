@@ -132,6 +132,20 @@ def channel_plan(preferences: Preferences, contacts: Contacts) -> list[Channel]:
     return plan
 
 
+def first_allowed(preferences: Preferences) -> Channel:
+    """The first channel of the person's chain they have not refused (letters can never be refused).
+
+    >>> first_allowed(Preferences("p1", opted_out=frozenset({Channel.ALIMTALK})))
+    <Channel.SMS: 'sms'>
+    """
+    channel: Channel | None = preferences.first
+    while channel is not None:
+        if preferences.allows(channel):
+            return channel
+        channel = FALLBACK[channel]
+    return Channel.LETTER
+
+
 def next_channel(current: Channel, preferences: Preferences, contacts: Contacts) -> Channel | None:
     """The fallback after ``current`` that is allowed and reachable, or None.
 

@@ -127,6 +127,13 @@ class NotifyStore(Protocol):
     def add_message(self, message: NewMessage) -> str:
         """Store a message; with a key already stored, store nothing and return the existing ref."""
 
+    def add_messages(self, messages: Sequence[NewMessage], link_expires_at: datetime) -> int:
+        """Store many messages (with their links and first receipts) in batches, skipping keys already
+        stored; returns how many were new."""
+
+    def preferences_many(self, person_ids: Sequence[str]) -> dict[str, Preferences]:
+        """The stored preferences of these people (absent: the defaults)."""
+
     def due(self, now: datetime, limit: int) -> Sequence[Due]: ...
 
     def claim(self, message_id: int, now: datetime, lease_until: datetime) -> bool:
@@ -180,7 +187,7 @@ class NotifyStore(Protocol):
     ) -> list[TrackedCase]:
         """Notified cases nobody answered, last told before ``quiet_since``, nearest lapse first."""
 
-    def count_reminder(self, case_key: str, now: datetime) -> None: ...
+    def count_reminders(self, case_keys: Sequence[str], now: datetime) -> None: ...
 
     def touch_case(self, case_key: str, now: datetime) -> None:
         """Remember that the person was just told about the case (reminders wait from here)."""

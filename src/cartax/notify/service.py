@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from cartax.notify.model import (
     Status,
     Topic,
     channel_plan,
+    first_allowed,
     next_channel,
 )
 from cartax.notify.policy import (
@@ -45,6 +46,20 @@ PRIORITY_EVENT = 10
 """Messages about a person's own case move before campaign and reminder messages."""
 PRIORITY_CAMPAIGN = 100
 DATE_PARAMS = frozenset({"pay_on", "object_by", "paid_on", "lapse_on"})
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One message of a campaign (see :meth:`NotifyService.queue_many`)."""
+
+    person_id: str
+    topic: Topic
+    district: str
+    params: Mapping[str, Any]
+    key: str
+    case_key: str | None = None
+    lang: str = "ko"
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +174,40 @@ class NotifyService:
         campaign_id: int | None,
         fallback_of: str | None,
     ) -> str:
-        template = CURRENT[topic]
         now = self.clock()
+        message = self._build(
+            person_id, topic, district, params, key, case_key, lang, channel, status, detail, at, priority,
+            campaign_id, fallback_of, now,
+        )  # fmt: skip
+        stored = self.store.add_message(message)
+        if stored == message.ref and case_key:
+            self.store.add_link(message.link_ref, case_key, now + self.config.link_lifetime, now)
+        return stored
+
+    def _build(
+        self,
+        person_id: str,
+        topic: Topic,
+        district: str,
+        params: Mapping[str, Any],
+        key: str,
+        case_key: str | None,
+        lang: str,
+        channel: Channel,
+        status: Status,
+        detail: str,
+        at: datetime,
+        priority: int,
+        campaign_id: int | None,
+        fallback_of: str | None,
+        now: datetime,
+    ) -> NewMessage:
+        """Render one message with its own reference, code and link (not stored yet)."""
+        template = CURRENT[topic]
         ref, code, link_ref = new_ref(), new_code(), new_ref()
         link = self.case_url(link_ref, now) if case_key else f"{self.config.public_url}/"
         rendered = render(template, lang, params, link=link, code=code, verify_url=self.config.verify_url)
-        message = NewMessage(
+        return NewMessage(
             ref=ref, key=key, person_id=person_id, case_key=case_key, district=district, topic=topic,
             template=rendered.template, lang=lang, channel=channel, status=status, priority=priority,
             subject=rendered.subject, body=rendered.body,
@@ -173,10 +216,43 @@ class NotifyService:
             next_attempt_at=at, created_at=now, fallback_of=fallback_of, campaign_id=campaign_id,
             detail=detail,
         )  # fmt: skip
-        stored = self.store.add_message(message)
-        if stored == ref and case_key:
-            self.store.add_link(link_ref, case_key, now + self.config.link_lifetime, now)
-        return stored
+
+    def queue_many(
+        self,
+        requests: Sequence[Request],
+        *,
+        priority: int = PRIORITY_CAMPAIGN,
+        campaign_id: int | None = None,
+    ) -> int:
+        """Queue many messages at once (campaigns, reminders), in batches; returns how many were new
+        (a key already queued is skipped). Each goes on the person's first allowed channel; whether the
+        person can be reached there is checked when it is sent, and an unreachable channel falls back
+        like a failed one."""
+        now = self.clock()
+        for request in requests:
+            _check_person(request.person_id)
+        chosen = self.store.preferences_many(sorted({request.person_id for request in requests}))
+        messages = [
+            self._build(
+                r.person_id,
+                r.topic,
+                r.district,
+                r.params,
+                r.key,
+                r.case_key,
+                r.lang,
+                first_allowed(chosen.get(r.person_id) or Preferences(r.person_id)),
+                Status.QUEUED,
+                "campaign",
+                max(now, r.not_before or now),
+                priority,
+                campaign_id,
+                None,
+                now,
+            )
+            for r in requests
+        ]
+        return self.store.add_messages(messages, now + self.config.link_lifetime)
 
     def case_url(self, link_ref: str, now: datetime) -> str:
         token = self.signer.sign(link_ref, now + self.config.link_lifetime)

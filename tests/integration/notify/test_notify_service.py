@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from cartax.notify import Channel, InvalidNotifyRequestError, LinkInvalidError, Status, Topic
 from cartax.notify.adapters.sql import SqlNotifyStore
 from cartax.notify.policy import DistrictQuotas
+from cartax.notify.service import Request
 from notify_factories import PUBLIC_URL, Clock, case_opened, make_rig, state_changed
 
 EVERY = (Channel.ALIMTALK, Channel.SMS, Channel.EMAIL, Channel.LETTER)
@@ -219,3 +220,24 @@ def test_the_demo_inbox_receives_what_the_fakes_deliver(db_engine: Engine) -> No
     assert item.channel is Channel.ALIMTALK
     assert "250,040원" in item.body
     assert store.inbox_people(10) == [("P-1", 1)]
+
+
+def test_a_campaign_queues_in_bulk_once_per_key_and_falls_back_when_sent(db_engine: Engine) -> None:
+    rig = make_rig(SqlNotifyStore(db_engine))
+    rig.contacts.add("P-1", (Channel.SMS, Channel.LETTER))  # no KakaoTalk for this person
+    rig.contacts.add("P-2", EVERY)
+    rig.service.set_preferences("P-2", Channel.ALIMTALK, frozenset({Channel.ALIMTALK}))
+    requests = [
+        Request(person, Topic.REMINDER, "11680", {"amount": 50_000}, f"campaign:1:{case}", case)
+        for person, case in (("P-1", "C-1"), ("P-2", "C-2"))
+    ]
+    assert rig.service.queue_many(requests) == 2
+    assert rig.service.queue_many(requests) == 0
+    assert [m.channel for m in rig.service.messages_for_case("C-2")] == [Channel.SMS]
+    rig.service.drain()
+    assert [(m.channel, m.status) for m in rig.service.messages_for_case("C-1")] == [
+        (Channel.ALIMTALK, Status.FAILED),
+        (Channel.SMS, Status.DELIVERED),
+    ]
+    token = rig.service.messages_for_case("C-2")[0].body.split("/l/")[1].split()[0]
+    assert rig.service.open_link(token) == "C-2"

@@ -24,6 +24,8 @@ from cartax.notify.model import Channel, Preferences, Status, Topic
 from cartax.notify.ports import Due, NewMessage, TrackedCase
 from cartax.notify.views import InboxItem, MessageView, ReceiptView
 
+BATCH = 1000
+"""Rows per statement and transaction in the bulk paths."""
 AWAITING_ANSWER = "notified"
 """The case state in which a person has been told and has not yet answered (cases' ``notified``)."""
 
@@ -48,17 +50,7 @@ class SqlNotifyStore:
     # -- messages ---------------------------------------------------------------------------------
 
     def add_message(self, message: NewMessage) -> str:
-        row = {
-            "ref": message.ref, "idem_key": message.key, "person_id": message.person_id,
-            "case_key": message.case_key, "district": message.district, "topic": str(message.topic),
-            "template": message.template, "lang": message.lang, "channel": str(message.channel),
-            "status": str(message.status), "priority": message.priority, "subject": message.subject[:200],
-            "body": message.body, "params": message.params, "code_digest": message.code_digest,
-            "link_ref": message.link_ref or None, "attempts": 0,
-            "next_attempt_at": _when(message.next_attempt_at),
-            "created_at": message.created_at, "status_at": message.created_at,
-            "fallback_of": message.fallback_of, "campaign_id": message.campaign_id,
-        }  # fmt: skip
+        row = _message_row(message)
         try:
             with self.engine.begin() as connection:
                 inserted = connection.execute(insert(messages).values(**row)).inserted_primary_key
@@ -81,6 +73,53 @@ class SqlNotifyStore:
                 raise
             return str(existing)
         return message.ref
+
+    def add_messages(self, batch: Sequence[NewMessage], link_expires_at: datetime) -> int:
+        new = 0
+        for start in range(0, len(batch), BATCH):
+            chunk = batch[start : start + BATCH]
+            with self.engine.begin() as connection:
+                statement = _insert_ignoring_duplicates(connection.dialect.name)
+                connection.execute(statement, [_message_row(message) for message in chunk])
+                refs = [message.ref for message in chunk]
+                stored = connection.execute(
+                    select(messages.c.id, messages.c.ref).where(messages.c.ref.in_(refs))
+                ).all()
+                ids = {row.ref: row.id for row in stored}
+                fresh = [message for message in chunk if message.ref in ids]
+                if not fresh:
+                    continue
+                connection.execute(
+                    insert(receipts),
+                    [
+                        {"message_id": ids[m.ref], "status": str(m.status), "at": m.created_at,
+                         "provider": "notify", "detail": m.detail[:64]}
+                        for m in fresh
+                    ],
+                )  # fmt: skip
+                linked = [m for m in fresh if m.case_key and m.link_ref]
+                if linked:
+                    connection.execute(
+                        insert(links),
+                        [
+                            {"ref": m.link_ref, "case_key": m.case_key, "created_at": m.created_at,
+                             "expires_at": link_expires_at}
+                            for m in linked
+                        ],
+                    )  # fmt: skip
+                new += len(fresh)
+        return new
+
+    def preferences_many(self, person_ids: Sequence[str]) -> dict[str, Preferences]:
+        found: dict[str, Preferences] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(person_ids), BATCH):
+                query = select(preferences).where(
+                    preferences.c.person_id.in_(person_ids[start : start + BATCH])
+                )
+                for row in connection.execute(query):
+                    found[row.person_id] = _preferences(row)
+        return found
 
     def due(self, now: datetime, limit: int) -> Sequence[Due]:
         query = (
@@ -232,10 +271,7 @@ class SqlNotifyStore:
     def preferences(self, person_id: str) -> Preferences:
         with self.engine.connect() as connection:
             row = connection.execute(select(preferences).where(preferences.c.person_id == person_id)).first()
-        if row is None:
-            return Preferences(person_id)
-        opted = frozenset(Channel(name) for name in row.opted_out.split(",") if name)
-        return Preferences(person_id, Channel(row.first_channel), opted, _utc(row.updated_at))
+        return Preferences(person_id) if row is None else _preferences(row)
 
     def save_preferences(self, chosen: Preferences) -> None:
         values = {
@@ -333,13 +369,14 @@ class SqlNotifyStore:
         with self.engine.connect() as connection:
             return [_tracked(row) for row in connection.execute(query)]
 
-    def count_reminder(self, case_key: str, now: datetime) -> None:
+    def count_reminders(self, case_keys: Sequence[str], now: datetime) -> None:
         with self.engine.begin() as connection:
-            connection.execute(
-                update(tracked_cases)
-                .where(tracked_cases.c.case_key == case_key)
-                .values(reminders=tracked_cases.c.reminders + 1, last_message_at=now)
-            )
+            for start in range(0, len(case_keys), BATCH):
+                connection.execute(
+                    update(tracked_cases)
+                    .where(tracked_cases.c.case_key.in_(case_keys[start : start + BATCH]))
+                    .values(reminders=tracked_cases.c.reminders + 1, last_message_at=now)
+                )
 
     def touch_case(self, case_key: str, now: datetime) -> None:
         with self.engine.begin() as connection:
@@ -399,6 +436,36 @@ class SqlNotifyStore:
         )
         with self.engine.connect() as connection:
             return [(str(person), int(count)) for person, count in connection.execute(query)]
+
+
+def _message_row(message: NewMessage) -> dict[str, Any]:
+    return {
+        "ref": message.ref, "idem_key": message.key, "person_id": message.person_id,
+        "case_key": message.case_key, "district": message.district, "topic": str(message.topic),
+        "template": message.template, "lang": message.lang, "channel": str(message.channel),
+        "status": str(message.status), "priority": message.priority, "subject": message.subject[:200],
+        "body": message.body, "params": message.params, "code_digest": message.code_digest,
+        "link_ref": message.link_ref or None, "attempts": 0,
+        "next_attempt_at": _when(message.next_attempt_at),
+        "created_at": message.created_at, "status_at": message.created_at,
+        "fallback_of": message.fallback_of, "campaign_id": message.campaign_id,
+    }  # fmt: skip
+
+
+def _preferences(row: Any) -> Preferences:
+    opted = frozenset(Channel(name) for name in row.opted_out.split(",") if name)
+    return Preferences(row.person_id, Channel(row.first_channel), opted, _utc(row.updated_at))
+
+
+def _insert_ignoring_duplicates(dialect: str) -> Any:
+    """An INSERT of messages that skips a row whose key (or reference) is already stored."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(messages).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(messages).on_conflict_do_nothing()
 
 
 def _view(row: Any, found: Sequence[ReceiptView]) -> MessageView:
