@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import FastAPI
 from sqlalchemy import insert
 
-from cartax.bootstrap import pii_cipher
+from cartax.bootstrap import bootstrap, connect, pii_cipher
 from cartax.cases import Actor, ApproveRefund, CaseState, RecordPayment, RecordReconciliation, case_status
 from cartax.registry.adapters.tables import owners
-from web_factories import NOW, World
+from cartax.settings import Environment, Settings
+from cartax.web import create_app
+from web_factories import GENEROUS, NOW, REPO, World
 
 ACCOUNT = "110-234-567890"
 MASKED_ACCOUNT = "****-**-7890"
@@ -46,3 +52,26 @@ def pay_out(world: World, case_key: str) -> None:
     service.execute(
         RecordReconciliation(case_key, f"B-{case_key}"), Actor.system("payout"), f"rec-{case_key}"
     )
+
+
+def portal_world(data_dir: Path, public_url: str, cases: Sequence[tuple[str, str]]) -> World:
+    """The platform on SQLite at ``public_url`` (the demo sign-in redirects there), with ``cases``
+    ((case key, owner id), notified, each owner with a registered account) opened before the app is
+    built, so the demo identity provider offers their owners."""
+    settings = Settings(
+        environment=Environment.TEST,
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'cartax.db'}",
+        krds_dir=REPO / "node_modules" / "krds-uiux",
+        public_url=public_url,
+    )
+    platform = bootstrap(settings, clock=lambda: NOW)
+    services = connect(platform)
+    world = World(platform, services, FastAPI())
+    for case_key, owner_id in cases:
+        world.open_case(case_key=case_key, owner_id=owner_id)
+        register_owner(world, owner_id)
+    services.close()
+    world.services = connect(platform)
+    world.app = create_app(platform, services=world.services, rate_limits=GENEROUS, relay_in_background=False)
+    return world

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from cartax.bootstrap import Platform
 from cartax.cases import CaseReader, CaseService, CaseState, CaseStatus
-from cartax.identity import CitizenPrincipal, Principal
+from cartax.identity import CitizenPrincipal, Principal, SessionStatus
 from cartax.voc import FeedbackStore
 from cartax.web.pages import Pages
 from cartax.web.portal.accounts import Accounts
@@ -79,11 +79,16 @@ class PortalDeps:
     ) -> Response:
         lang = lang or self.language(request)
         kiosk = is_kiosk(request)
+        session = getattr(request.state, "session", None)
+        warn_in = None
+        if isinstance(session, SessionStatus):  # counted here: the screen's clock may differ from ours
+            warn_in = max(int((session.warn_at - self.platform.clock()).total_seconds()), 0)
         context = {
             "t": PortalText(lang),
             "kiosk": kiosk,
             "kiosk_idle": KIOSK_IDLE_SECONDS,
             "kiosk_warn": KIOSK_WARN_SECONDS,
+            "session_warn_in": warn_in,
             "signed_in": context.pop("signed_in", False),
             "problems": (),
             "errors": {},

@@ -30,8 +30,13 @@
       region.innerHTML = event.data;
       region.setAttribute("data-updated", "true");
     });
-    source.addEventListener("end", function () {
+    source.addEventListener("end", function (event) {
       source.close();
+      // The money arrived while the page was open: the feedback below is now about the whole journey.
+      var step = document.querySelector('.feedback input[name="step"]');
+      if (step && event.data === "reconciled") {
+        step.value = "arrived";
+      }
     });
   }
 
@@ -43,33 +48,29 @@
     }
   }
 
-  // Signed-in pages: warn two minutes before the server ends an idle session, and extend it on request.
+  // Signed-in pages: warn two minutes before the server ends an idle session; "extend" is a request,
+  // which restarts the server's idle clock, so the same wait starts again. The wait is counted by the
+  // server (data-session-warn-in, seconds), never from this device's own clock.
   function bindSessionWarning() {
-    var url = document.body.getAttribute("data-session-check");
+    var body = document.body;
+    var url = body.getAttribute("data-session-check");
+    var wait = Number(body.getAttribute("data-session-warn-in"));
     var dialog = document.getElementById("session-warning");
-    if (!url || !dialog || typeof window.fetch === "undefined") {
+    if (!url || !dialog || isNaN(wait)) {
       return;
     }
     var timer = null;
     function schedule() {
-      window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) {
-          return response.ok ? response.json() : null;
-        })
-        .then(function (session) {
-          if (!session) {
-            return;
-          }
-          var wait = Date.parse(session.warn_at) - Date.now();
-          window.clearTimeout(timer);
-          timer = window.setTimeout(function () {
-            show(dialog, "session-extend");
-          }, Math.max(wait, 0));
-        })
-        .catch(function () {});
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        show(dialog, "session-extend");
+      }, wait * 1000);
     }
     document.getElementById("session-extend").addEventListener("click", function () {
       dialog.hidden = true;
+      if (typeof window.fetch !== "undefined") {
+        window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      }
       schedule();
     });
     schedule();
