@@ -18,7 +18,7 @@ from cartax.detection.adapters.tables import detection_runs
 from cartax.detection.incremental import restrict, scope_of
 from cartax.detection.run import RunResult, detect
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
-from cartax.registry import changed_since, stored_feeds
+from cartax.registry import changed_since, scoped_feeds, stored_feeds
 from cartax.rules import Law
 
 
@@ -39,13 +39,17 @@ def detect_in_database(
     try:
         started = clock()
         since = last_run_started(engine, tax_year) if incremental else None
-        with engine.connect() as connection:
-            feeds = stored_feeds(connection)
-            changes = changed_since(connection, since) if since is not None else None
         scope = None
-        if changes is not None:
-            scope = scope_of(feeds, tax_year, changes[0], changes[1])
-            feeds = restrict(feeds, scope)
+        with engine.connect() as connection:
+            if since is None:
+                feeds = stored_feeds(connection)
+            else:
+                # Only the rows the changes bear on are read, through the indexes: an incremental run
+                # costs what changed, not the size of the registry.
+                vehicles, owners = changed_since(connection, since)
+                feeds = scoped_feeds(connection, tax_year, vehicles, owners)
+                scope = scope_of(feeds, tax_year, vehicles, owners)
+                feeds = restrict(feeds, scope)
         result = detect(feeds, tax_year, decision_on, law)
         mode = "incremental" if scope is not None else "full"
         uow = SqlUnitOfWork(session_factory(engine), clock)

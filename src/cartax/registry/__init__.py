@@ -3,9 +3,10 @@ arrears and exemptions, read from the feeds of contracts.md §2 and kept in the 
 
 Public modules: :mod:`cartax.registry.feeds` (read and validate the feeds, vectorised) and
 :mod:`cartax.registry.ingest` (load them into the database idempotently); :func:`stored_feeds` and
-:func:`changed_since` read the stored registry back for detection.
+:func:`changed_since` read the stored registry back for detection, and :func:`scoped_feeds` only the part
+that given changes bear on.
 """
 
-from cartax.registry.adapters.frames import changed_since, stored_feeds
+from cartax.registry.adapters.frames import changed_since, scoped_feeds, stored_feeds
 
-__all__ = ["changed_since", "stored_feeds"]
+__all__ = ["changed_since", "scoped_feeds", "stored_feeds"]

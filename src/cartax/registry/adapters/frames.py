@@ -48,14 +48,47 @@ def stored_feeds(connection: Connection) -> Feeds:
     registrations = store.load(t.registrations, REGISTRATIONS).with_columns(_arrival())
     payments = store.load(t.payments, PAYMENTS).with_columns(_arrival())
     return Feeds(
-        vehicles=store.load(t.vehicles, VEHICLES).with_row_index("row", offset=2).cast({"row": pl.Int64}),
+        vehicles=_numbered(store.load(t.vehicles, VEHICLES)),
         registrations=registrations.drop("ingest_id", "file_row"),
-        owners=store.load(t.owners, OWNERS).with_row_index("row", offset=2).cast({"row": pl.Int64}),
+        owners=_numbered(store.load(t.owners, OWNERS)),
         payments=payments.drop("ingest_id", "file_row"),
         arrears=store.load(t.arrears, ARREARS),
         exemptions=store.load(t.exemptions, EXEMPTIONS).rename({"id": "row"}),
         rejects=(),
     )
+
+
+def scoped_feeds(
+    connection: Connection, tax_year: int, vehicles: Sequence[str], owners: Sequence[str]
+) -> Feeds:
+    """The stored rows that changes to ``vehicles`` and to ``owners``' arrears can bear on, read through
+    the tables' indexes: every (owner, vehicle) of ``tax_year`` on a changed vehicle or of an owner
+    involved (one of those pairs' owners, or a changed owner), with the whole history of their vehicles.
+
+    An incremental run reads these instead of the whole registry; narrowed by the detection's own
+    scope, they give the same cases as the whole registry does.
+    """
+    store = SqlRegistryStore(connection)
+    pairs = store.payment_pairs(tax_year, "vehicle_id", sorted(set(vehicles)))
+    involved = sorted(set(owners) | {owner for owner, _ in pairs})
+    pairs |= store.payment_pairs(tax_year, "owner_id", involved)
+    in_scope = sorted(set(vehicles) | {vehicle for _, vehicle in pairs})
+    people = sorted(set(involved) | {owner for owner, _ in pairs})
+    registrations = store.load_where(t.registrations, REGISTRATIONS, "vehicle_id", in_scope)
+    payments = store.load_where(t.payments, PAYMENTS, "vehicle_id", in_scope)
+    return Feeds(
+        vehicles=_numbered(store.load_where(t.vehicles, VEHICLES, "vehicle_id", in_scope)),
+        registrations=registrations.with_columns(_arrival()).drop("ingest_id", "file_row"),
+        owners=_numbered(store.load_where(t.owners, OWNERS, "owner_id", people)),
+        payments=payments.with_columns(_arrival()).drop("ingest_id", "file_row"),
+        arrears=store.load_where(t.arrears, ARREARS, "owner_id", people),
+        exemptions=store.load_where(t.exemptions, EXEMPTIONS, "vehicle_id", in_scope).rename({"id": "row"}),
+        rejects=(),
+    )
+
+
+def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_row_index("row", offset=2).cast({"row": pl.Int64})
 
 
 def _arrival() -> pl.Expr:

@@ -62,12 +62,29 @@ class SqlRegistryStore:
         if len(vehicle_ids) > _SUBSET:
             wanted = pl.Series(vehicle_ids, dtype=pl.String).implode()
             return self.load(t.registrations, schema).filter(pl.col("vehicle_id").is_in(wanted))
-        columns = [t.registrations.c[name] for name in schema]
+        return self.load_where(t.registrations, schema, "vehicle_id", vehicle_ids)
+
+    def load_where(
+        self, table: Table, schema: Mapping[str, pl.DataType], key: str, keys: Sequence[str]
+    ) -> pl.DataFrame:
+        """The rows of ``table`` whose ``key`` is one of ``keys``, through its index, typed as ``schema``."""
+        columns = [table.c[name] for name in schema]
         rows: list[tuple[Any, ...]] = []
-        for chunk in _chunks(vehicle_ids):
-            query = select(*columns).where(t.registrations.c.vehicle_id.in_(chunk))
+        for chunk in _chunks(keys):
+            query = select(*columns).where(table.c[key].in_(chunk))
             rows.extend(tuple(row) for row in self._connection.execute(query))
         return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def payment_pairs(self, tax_year: int, key: str, keys: Sequence[str]) -> set[tuple[str, str]]:
+        """The (owner, vehicle) pairs with a payment of ``tax_year`` whose ``key`` is one of ``keys``."""
+        pairs: set[tuple[str, str]] = set()
+        p = t.payments.c
+        for chunk in _chunks(keys):
+            query = (
+                select(p.owner_id, p.vehicle_id).distinct().where(p.tax_year == tax_year, p[key].in_(chunk))
+            )
+            pairs.update((owner, vehicle) for owner, vehicle in self._connection.execute(query))
+        return pairs
 
     def replace_holdings(self, vehicle_ids: Sequence[str], holdings: pl.DataFrame) -> None:
         """Drop the stored holdings of these vehicles and store ``holdings`` in their place."""
