@@ -15,11 +15,12 @@ from openpyxl import load_workbook
 
 from cartax.audit import AccessAction
 from cartax.bootstrap import pii_cipher
+from cartax.cases import Actor, OpenCase, RecomputeCase, parse_refund_detected, parse_refund_recomputed
 from cartax.identity import Role
 from console_factories import DISTRICT, ELSEWHERE, seed_district
 from identity_factories import PASSWORD, code_at
 from registry_factories import FAKE_RRN
-from web_factories import NOW, World, audit_rows
+from web_factories import NOW, World, audit_rows, refund_payload
 
 
 @pytest.fixture
@@ -268,3 +269,28 @@ def test_printing_the_notices_runs_in_the_background_and_offers_the_file_to_its_
     assert someone_else.get(f"{job}/file").status_code == 404
     exports = [row for row in audit_rows(seeded) if row[0] == str(AccessAction.EXPORT)]
     assert [row[2] for row in exports] == [f"notices:{DISTRICT}:refund_notice"]
+
+
+def test_a_recomputed_case_shows_its_old_amounts_beside_the_new(seeded: World) -> None:
+    old = refund_payload(case_key="c-large", owner_id="O2", district=DISTRICT, payable=900_000)
+    new = refund_payload(case_key="c-large", owner_id="O2", district=DISTRICT, payable=700_000)
+    new |= {"vehicle_id": "V2", "previous_totals": old["totals"]}
+    command = RecomputeCase(parse_refund_recomputed(new))
+    seeded.services.cases.service.execute(command, Actor.system("detection"))
+    page = seeded.officer((DISTRICT, Role.VIEWER)).get("/console/cases/c-large").text
+    assert "등록원부 정정으로 다시 계산됨" in page
+    assert "900,000원" in page
+    assert "700,000원" in page
+    assert "−200,000원" in page
+    assert "등록원부 정정으로 재계산" in page  # the history says why
+
+
+def test_the_lapsing_queue_lists_unclaimed_cases_by_their_last_day(seeded: World) -> None:
+    payload = refund_payload(case_key="c-old", owner_id="O2", district=DISTRICT, payable=80_000)
+    payload["refunds"][0]["arose_on"] = "2021-12-31"
+    payload["vehicle_id"] = "V2"
+    service = seeded.services.cases.service
+    service.execute(OpenCase(parse_refund_detected(payload)), Actor.system("detection"))
+    page = seeded.officer((DISTRICT, Role.VIEWER)).get("/console?queue=lapsing")
+    assert re.findall(r'href="/console/cases/([^"]+)"', page.text) == ["c-old"]
+    assert "2026년 12월 31일" in page.text
