@@ -130,17 +130,14 @@ def _sentences(kind: DocumentKind, facts: NoticeFacts, say: Any) -> list[str]:
         if line.lapsed:
             lines.append(say("line.lapsed", payment=line.payment_id, cause=cause, refund=line.refund))
             continue
-        lines.append(
-            say(
-                "line.refund",
-                payment=line.payment_id,
-                cause=cause,
-                car=line.refund_car_tax,
-                edu=line.refund_edu_tax,
-            )
-        )
+        amounts = {"payment": line.payment_id, "cause": cause, "car": line.refund_car_tax}
+        amounts["edu"] = line.refund_edu_tax
         if line.interest and line.interest_from:
-            lines.append(say("line.interest", interest=line.interest, start=line.interest_from))
+            lines.append(
+                say("line.refund_interest", **amounts, interest=line.interest, start=line.interest_from)
+            )
+        else:
+            lines.append(say("line.refund", **amounts))
     if facts.offset:
         lines.append(say("line.offset", offset=facts.offset))
     lines.append(say(f"line.payable.{kind}", payable=facts.payable, day=facts.decided_on))

@@ -76,7 +76,9 @@ class NoticeService:
     public_url: str
     clock: Callable[[], datetime]
     open_print_file: Callable[[Path], PrintFile]
-    chunk_size: int = 500
+    chunk_size: int = 100
+    """Documents a print part holds: Typst keeps what it laid out for the last ten parts, so the part
+    size bounds each worker's memory (about 50 MiB a hundred documents)."""
 
     @cached_property
     def messages(self) -> Catalogue:

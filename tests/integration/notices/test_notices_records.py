@@ -64,9 +64,8 @@ def test_a_payment_decision_waits_for_the_decision(world: World) -> None:
     service.execute(ApproveRefund(key), Actor.officer("off-1"), "approve-1")
     document = world.services.notices.render("payment_decision", key)
     assert document.record.summary["decided_on"] == "2026-11-25"
-    assert "2026년 11월 25일에 30,000원을 지급하기로 결정하였습니다." in " ".join(
-        " ".join(page_texts(document.pdf)).split()
-    )
+    printed = "".join("".join(page_texts(document.pdf)).split())
+    assert "2026년11월25일에30,000원을지급하기로결정하였습니다." in printed
 
 
 def test_a_district_prints_into_one_file_and_a_rerun_records_nothing_twice(
