@@ -9,13 +9,15 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from cartax.bus import Subscription
-from cartax.cases.adapters.policies import SqlPolicyStore
+from cartax.cases.adapters.dashboards import SqlDashboards
+from cartax.cases.adapters.policies import DecisionView, SqlPolicyStore, case_decisions
 from cartax.cases.adapters.sql import SqlCaseReader, sync_policy
 from cartax.cases.adapters.summaries import rebuild_summaries, summaries_missing
 from cartax.cases.adapters.uow import SqlCasesUnitOfWork
 from cartax.cases.consumer import refund_events
 from cartax.cases.ports import AccountFactsSource, VehicleTaxSource
 from cartax.cases.processing import Processing
+from cartax.cases.risk import RiskFlag
 from cartax.cases.service import CaseService
 from cartax.cases.settings import CasesSettings
 from cartax.infra import session_factory
@@ -31,6 +33,14 @@ class Cases:
     processing: Processing
     """The districts' policy versions and the cases' risk flags (docs/processing.md)."""
     uow_factory: Callable[[], SqlCasesUnitOfWork]
+    dashboards: SqlDashboards
+    """The districts' and provinces' dashboards, from the summaries (docs/processing.md)."""
+    decisions: Callable[[str], list[DecisionView]]
+    """The policy's decisions on a case's claims, with the version that made each."""
+
+    def risk_flags(self, case_key: str, now: datetime) -> tuple[RiskFlag, ...]:
+        """The case's risk flags now, each with ``flag.reason(lang)`` in plain words (the case page)."""
+        return self.processing.risk_flags(self.uow_factory(), case_key, now)
 
 
 def build_cases(
@@ -65,5 +75,5 @@ def build_cases(
     )
     return Cases(
         service, SqlCaseReader(engine), refund_events(service), settings.consumer_attempts, processing,
-        uow_factory,
+        uow_factory, SqlDashboards(engine), lambda case_key: case_decisions(engine, case_key),
     )  # fmt: skip
