@@ -26,6 +26,7 @@ from cartax.web.api import READINESS_CHECKS, ReadinessCheck, api_router, databas
 from cartax.web.auth import Auth
 from cartax.web.cases_api import CaseDeps, cases_router, seen_by
 from cartax.web.console import console_router
+from cartax.web.console.dashboard import processing_router
 from cartax.web.csrf import CsrfMiddleware
 from cartax.web.metrics import HttpMetrics, MetricsMiddleware
 from cartax.web.notice_pages import notice_pages_router
@@ -92,6 +93,7 @@ def create_app(
     if services.demo_provider is not None:
         app.include_router(services.demo_provider.router())
     app.include_router(console_router(platform, services, pages))
+    app.include_router(processing_router(platform, services, pages))
     app.include_router(portal_router(portal_deps(platform, services, pages)))
     app.include_router(notify_router(pages, services))
     app.include_router(pages_router(pages))
@@ -175,6 +177,9 @@ def _compact_json(value: Any) -> str:
 def _mount_static(app: FastAPI, platform: Platform) -> bool:
     """Serve our own CSS/JS and, when installed, the KRDS design system; say whether KRDS is there."""
     app.mount("/static/app", StaticFiles(packages=[("cartax.web", "static")]), name="static-app")
+    charts = platform.settings.krds_dir.parent / "chart.js" / "dist"
+    if (charts / "chart.umd.min.js").is_file():  # the dashboards' charts; their tables stand without it
+        app.mount("/static/chartjs", StaticFiles(directory=charts), name="static-chartjs")
     resources = platform.settings.krds_dir / "resources"
     if not (resources / "css" / "component" / "output.css").is_file():
         log.warning(
