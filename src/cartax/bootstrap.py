@@ -182,6 +182,7 @@ def connect(platform: Platform) -> Services:
     identity = IdentityWeb(config, repos=identity_transaction, clock=clock, oidc=oidc)
     owners = SqlOwnerView(engine, cipher)
     payout = _payout(platform, engine, cases, cases_settings.objection_window, owners, cipher)
+    _wire_risk_facts(platform, engine, cases, payout)
     notify = _notify(platform, engine, cases, SqlOwnerView(engine, cipher))
     relay = None
     if embedded:
@@ -252,6 +253,40 @@ def _payout(
         CasesGateway(cases.service, cases.reader), objection_window,
         production=platform.settings.environment is Environment.PRODUCTION,
     )  # fmt: skip
+
+
+def _wire_risk_facts(platform: Platform, engine: Engine, cases: Cases, payout: Payouts) -> None:
+    """The straight-through policy's facts from the other contexts: the refund account from payout, a
+    vehicle's annual tax from the registry through the rules (docs/processing.md)."""
+    from cartax.cases.risk import AccountFacts
+    from cartax.registry.adapters.vehicle_view import SqlVehicleView
+    from cartax.rules import RulesError
+    from cartax.rules.assessment import assess
+    from cartax.rules.model import Category, Use, Vehicle
+
+    vehicles, law = SqlVehicleView(engine), platform.law
+
+    class Facts:
+        def account_facts(self, owner_id: str) -> AccountFacts | None:
+            # Payout does not tell how many others registered the same account: that flag stays off.
+            view = payout.service.current_account(owner_id)
+            return None if view is None else AccountFacts(view.verified, view.registered_at)
+
+        def annual_tax(self, vehicle_id: str, tax_year: int, district: str) -> int | None:
+            found = vehicles.vehicle(vehicle_id)
+            if found is None:
+                return None
+            try:
+                vehicle = Vehicle(
+                    Category(found.category), Use(found.use), found.first_registered_on,
+                    found.manufactured_year, found.displacement_cc,
+                )  # fmt: skip
+                figures = assess(vehicle, law.year(tax_year, district))
+            except (RulesError, ValueError):  # a class the registry view does not describe fully
+                return None
+            return figures.annual_car_tax + figures.annual_edu_tax
+
+    cases.processing.accounts = cases.processing.vehicle_taxes = Facts()
 
 
 def _citizen_sign_in(
