@@ -157,6 +157,17 @@ exemptions = Table(
     ),
 )
 Index("ix_registry_exemptions_vehicle", exemptions.c.vehicle_id)
+# What changed since a moment (an incremental detection's first question) is found through these.
+CHANGE_STAMPS = {
+    "registry_vehicles": "updated_at",
+    "registry_registrations": "updated_at",
+    "registry_payments": "updated_at",
+    "registry_arrears": "updated_at",
+    "registry_exemptions": "created_at",
+}
+for _table in (vehicles, registrations, payments, arrears, exemptions):
+    _stamp = CHANGE_STAMPS[_table.name]
+    Index(f"ix_{_table.name}_{_stamp}", _table.c[_stamp])
 
 holdings = Table(
     "registry_holdings",
