@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from cartax.bootstrap import bootstrap, connect
+from cartax.payout.model import kst_day
 
 
 def _services() -> Any:
@@ -103,7 +104,7 @@ def register(app: typer.Typer) -> None:
         """The day's reconciliation: every transfer id matched with a bank result, or flagged."""
         services = _services()
         try:
-            when = date.fromisoformat(day) if day else services.payout.service.clock().date()
+            when = date.fromisoformat(day) if day else kst_day(services.payout.service.clock())
             report = services.payout.service.reconcile(when)
         finally:
             services.close()
