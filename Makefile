@@ -12,7 +12,7 @@ SYSTEM_PACKAGES := chromium fonts-nanum
 CARTAX_PORT ?= 8000
 export CARTAX_PORT
 
-.PHONY: install run test check lint types bench lock format clean help
+.PHONY: install run test test-crash check lint types bench lock format clean help
 
 ## install: .venv with the locked dependencies and the `cartax` command, and the KRDS design system (idempotent)
 install: $(STAMP) $(NODE_STAMP) $(SYSTEM_STAMP)
@@ -50,6 +50,10 @@ run: install
 ## test: the whole suite (unit, integration on SQLite and PostgreSQL, contract, e2e) plus `make check`
 test: install check
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+## test-crash: the payout crash drill (3,000 payouts, workers killed and frozen, PostgreSQL restarted; SEED=n repeats one)
+test-crash: install
+	$(BIN)/python tests/payout_drill.py --payouts 3000 --workers 4 $(if $(SEED),--seed $(SEED))
 
 ## check: lint, format, types, import rules, static security analysis
 check: install lint types
