@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from cartax.notify.errors import InvalidNotifyRequestError, UnsafeContentError, catalogue
@@ -75,16 +76,36 @@ def render(
     values = {name: _value(name, params[name]) for name in template.params}
     texts = catalogue()
     subject = texts.render(template.key("subject"), lang, **values)
+    header, link_line, footer = _frame(lang, verify_url)
+    middle = texts.render(template.key("body"), lang, **values)
+    check_safe("\n".join((subject, middle)), template.id)
     body = "\n".join(
         (
-            texts.render("tpl.header", lang) + " " + subject,
-            texts.render(template.key("body"), lang, **values),
-            texts.render("tpl.link", lang, link=link),
-            texts.render("tpl.footer", lang, code=code, verify_url=verify_url),
+            f"{header} {subject}",
+            middle,
+            link_line.replace(LINK_MARK, link),
+            footer.replace(CODE_MARK, code),
         )
     )
-    check_safe(body.replace(link, "").replace(code, ""), template.id)
     return Rendered(template.id, subject, body)
+
+
+LINK_MARK = "\x00link\x00"
+CODE_MARK = "\x00code\x00"
+
+
+@lru_cache(maxsize=16)
+def _frame(lang: str, verify_url: str) -> tuple[str, str, str]:
+    """The header, link line and footer of every message in ``lang``, with marks where the link and the
+    code go (checked once here: the frame itself must pass the guard)."""
+    texts = catalogue()
+    frame = (
+        texts.render("tpl.header", lang),
+        texts.render("tpl.link", lang, link=LINK_MARK),
+        texts.render("tpl.footer", lang, code=CODE_MARK, verify_url=verify_url),
+    )
+    check_safe("\n".join(frame), "frame")
+    return frame
 
 
 def _value(name: str, value: Any) -> Any:
