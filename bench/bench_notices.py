@@ -51,12 +51,16 @@ class SyntheticFacts:
         return self._make(number) if 0 <= number < self.documents else None
 
     def of_district(
-        self, district: str, states: frozenset[str], after: str | None, limit: int
+        self,
+        district: str,  # noqa: ARG002 - one district
+        states: frozenset[str],  # noqa: ARG002 - every case notified
+        after: str | None,
+        limit: int,
     ) -> Sequence[NoticeFacts]:
         start = int(after.removeprefix("C-")) + 1 if after else 0
         return [self._make(n) for n in range(start, min(start + limit, self.documents))]
 
-    def count(self, district: str, states: frozenset[str]) -> int:
+    def count(self, district: str, states: frozenset[str]) -> int:  # noqa: ARG002 - as of_district
         return self.documents
 
     def _make(self, n: int) -> NoticeFacts:
@@ -84,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--chunk", type=int, default=100)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -106,9 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         chunk_size=args.chunk,
     )
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}")
-    print(
-        f"documents {args.documents:,}, workers {args.workers}, chunk {args.chunk}, database {engine.dialect.name}"
-    )
+    print(f"documents {args.documents:,}, workers {args.workers}, chunk {args.chunk}, {engine.dialect.name}")
     with tqdm(total=args.documents, unit="doc", file=sys.stderr) as bar:
         result = service.print_batch(DISTRICT, "refund_notice", out, progress=bar.update)
     engine.dispose()
