@@ -54,6 +54,9 @@ def register(app: typer.Typer) -> None:
             opened = relay_pending(platform)
             if opened:
                 typer.echo(f"사건 등록: 이벤트 {opened:,}건 처리 (detected refunds opened as cases)")
+            from cartax.demo.payout import add_zero_click_consents
+
+            add_zero_click_consents(platform, typer.echo)
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(
             f"cartax {settings.environment.value}: http://{bind_host}:{bind_port} "

@@ -8,6 +8,7 @@ module only masked, except to a bank rail through :meth:`SqlPayout.account_numbe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +36,7 @@ from cartax.payout.banks import bank_code, bank_name, mask, normalise_account, s
 from cartax.payout.errors import (
     AccountRejectedError,
     PayoutConflictError,
+    PayoutError,
     PayoutForbiddenError,
     PayoutNotFoundError,
 )
@@ -70,6 +72,7 @@ from cartax.payout.views import (
     TransferView,
 )
 
+log = logging.getLogger("cartax.payout")
 REFUSALS = {
     HolderCheck.MISMATCH: "holder_mismatch",
     HolderCheck.CLOSED: "account_closed",
@@ -260,7 +263,18 @@ class SqlPayout:
                 add_events(connection, events, now)
         except IntegrityError:
             return "duplicate"  # the same decision delivered twice (or concurrently): one instruction
+        self._adopt_preregistered(decided.owner_id)
         return "created"
+
+    def _adopt_preregistered(self, owner_id: str) -> None:
+        """A person without an account here who pre-registered a refund account (환급계좌 사전등록) is
+        paid there, once the bank's holder check agrees (a failed check waits for an officer)."""
+        if self.current_account(owner_id) is not None:
+            return
+        try:
+            self.import_preregistered(owner_id, zero_click=False)
+        except PayoutError as error:  # a malformed or unreachable account: the payment waits for one
+            log.warning("pre-registered account of an owner not taken over: %s", error.code)
 
     def cancel(self, case_key: str, superseded_by: int) -> int:
         """A recomputation voided the decisions before computation ``superseded_by``: cancel their
