@@ -136,8 +136,9 @@ class NotifyStore(Protocol):
 
     def due(self, now: datetime, limit: int) -> Sequence[Due]: ...
 
-    def claim(self, message_id: int, now: datetime, lease_until: datetime) -> bool:
-        """Take a due message for sending (counts an attempt); False if another worker has it."""
+    def claim_many(self, message_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
+        """Take due messages for sending under a lease; returns those taken (another worker may hold
+        the others)."""
 
     def mark(
         self,
@@ -150,9 +151,11 @@ class NotifyStore(Protocol):
         provider_ref: str = "",
         next_attempt_at: datetime | None = None,
         attempted: bool = False,
+        delivered: bool = False,
     ) -> None:
         """Move a message (with a receipt row); QUEUED again means "retry at ``next_attempt_at``".
-        ``attempted``: a provider was called (counts toward the retry ladder), releases the lease."""
+        ``attempted``: a provider was called (counts toward the retry ladder); the lease is released.
+        ``delivered`` with SENT: the provider also reported delivery (two receipts, one transaction)."""
 
     def receipt(self, provider: str, provider_ref: str, status: Status, now: datetime, detail: str) -> bool:
         """A provider's delivery report for a message it accepted; False when no message matches."""

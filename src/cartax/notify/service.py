@@ -279,8 +279,10 @@ class NotifyService:
         """One pass over the messages that are due; returns what happened to them."""
         now = self.clock()
         report = DispatchReport()
-        for due in self.store.due(now, limit or self.config.batch_size):
-            if self.store.claim(due.id, now, now + self.config.lease):
+        found = self.store.due(now, limit or self.config.batch_size)
+        claimed = self.store.claim_many([due.id for due in found], now, now + self.config.lease)
+        for due in found:
+            if due.id in claimed:
                 report += self._dispatch_one(due, now)
         return report
 
@@ -356,12 +358,10 @@ class NotifyService:
         contacts: Contacts,
     ) -> DispatchReport:
         if result.accepted:
-            sent = Status.SENT
             self.store.mark(
-                due.id, sent, now, provider, result.code, provider_ref=result.provider_ref, attempted=True
-            )
-            if result.delivered:
-                self.store.mark(due.id, Status.DELIVERED, now, provider, "delivered")
+                due.id, Status.SENT, now, provider, result.code, provider_ref=result.provider_ref,
+                attempted=True, delivered=result.delivered,
+            )  # fmt: skip
             self._notified(due)
             return DispatchReport(sent=1)
         delay = self.config.ladder.delay(due.attempts + 1) if result.retryable else None

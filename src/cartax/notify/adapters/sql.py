@@ -156,18 +156,21 @@ class SqlNotifyStore:
             for row in rows
         ]
 
-    def claim(self, message_id: int, now: datetime, lease_until: datetime) -> bool:
+    def claim_many(self, message_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
+        if not message_ids:
+            return set()
         statement = (
             update(messages)
             .where(
-                messages.c.id == message_id,
+                messages.c.id.in_(list(message_ids)),
                 messages.c.status == str(Status.QUEUED),
                 or_(messages.c.lease_until.is_(None), messages.c.lease_until < now),
             )
             .values(lease_until=lease_until)
+            .returning(messages.c.id)
         )
         with self.engine.begin() as connection:
-            return connection.execute(statement).rowcount == 1
+            return {int(row.id) for row in connection.execute(statement)}
 
     def mark(
         self,
@@ -180,8 +183,10 @@ class SqlNotifyStore:
         provider_ref: str = "",
         next_attempt_at: datetime | None = None,
         attempted: bool = False,
+        delivered: bool = False,
     ) -> None:
-        values: dict[str, Any] = {"status": str(status), "status_at": now, "lease_until": None}
+        final = Status.DELIVERED if delivered and status is Status.SENT else status
+        values: dict[str, Any] = {"status": str(final), "status_at": now, "lease_until": None}
         if attempted:
             values["attempts"] = messages.c.attempts + 1
         if next_attempt_at is not None:
@@ -190,10 +195,12 @@ class SqlNotifyStore:
             values.update(sent_at=now, provider=provider, provider_ref=provider_ref or None)
         with self.engine.begin() as connection:
             connection.execute(update(messages).where(messages.c.id == message_id).values(**values))
+            rows = [{"status": str(status), "detail": detail[:64]}]
+            if final is not status:
+                rows.append({"status": str(final), "detail": "delivered"})
             connection.execute(
-                insert(receipts).values(
-                    message_id=message_id, status=str(status), at=now, provider=provider, detail=detail[:64]
-                )
+                insert(receipts),
+                [{"message_id": message_id, "at": now, "provider": provider, **row} for row in rows],
             )
 
     def receipt(self, provider: str, provider_ref: str, status: Status, now: datetime, detail: str) -> bool:
