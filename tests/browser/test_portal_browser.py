@@ -149,3 +149,66 @@ def test_the_kiosk_has_large_targets_warns_before_the_timeout_and_forgets_everyt
     expect(page.get_by_role("link", name="본인인증하고 시작하기")).to_be_visible()
     page.goto(f"{base}/refunds/{KEY}")
     expect(page.get_by_role("heading", level=1)).to_have_text("본인인증이 필요합니다")
+
+
+def _tab_to(page: Page, name: str) -> None:
+    """Press Tab until the focused element's text (or value) contains ``name``; fail if it never does."""
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => (document.activeElement.innerText || document.activeElement.value || '')"
+        )
+        if name in focused:
+            return
+    raise AssertionError(f"Tab never reached {name!r} on {page.url}")
+
+
+def _enter(page: Page) -> None:
+    """Press Enter on a link or a submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_the_whole_journey_with_the_keyboard_alone_and_every_other_page_clean(
+    page: Page, served: tuple[World, str]
+) -> None:
+    _, base = served
+    page.goto(f"{base}/")
+    _tab_to(page, "내 환급금 확인하기")
+    _enter(page)
+    _tab_to(page, f"시연 시민 1 ({OWNER})")
+    _enter(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("나의 자동차세 환급")
+    _clean(page)
+    _tab_to(page, "2026년 자동차세 환급")
+    _enter(page)
+    _tab_to(page, "환급 신청하기")
+    _enter(page)
+    _tab_to(page, "registered")  # onto the chosen account (a radio: its value)
+    page.keyboard.press("ArrowDown")  # the other choice: a new account
+    _tab_to(page, "다음")
+    _enter(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("돈을 받을 계좌를 입력하십시오")
+    _tab_to(page, "예금주 확인하고 등록하기")
+    _enter(page)  # nothing filled in
+    assert page.title().startswith("오류:")
+    expect(page.locator("#error-summary")).to_be_focused()
+    _clean(page)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the summary's first link leads to the bank field (same page)
+    expect(page.locator("#bank")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # KDB산업은행
+    _tab_to(page, "")  # onto the number
+    page.keyboard.type("1002-345-678901")
+    _enter(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("신청 내용을 확인하십시오")
+    expect(page.locator("main")).to_contain_text("KDB산업은행 ****8901")
+    _tab_to(page, "환급 신청하기")
+    _enter(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("환급 신청이 접수되었습니다")
+
+    page.goto(f"{base}/refunds/{KEY}/status?lang=en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Refund status")
+    _clean(page)
+    page.goto(f"{base}/feedback/thanks?lang=ko")
+    _clean(page)
