@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,6 +28,7 @@ import typst
 from cartax.notices.adapters.qr import SegnoQrCodes
 
 REQUIRED_FONT = "NanumGothic.ttf"
+PARENT_CHECK_SECONDS = 1.0
 
 
 class FontsMissingError(RuntimeError):
@@ -97,6 +101,14 @@ _worker: TypstTypesetter | None = None
 def _start_worker(font_dir: str, root: str) -> None:
     global _worker  # one typesetter per worker process, built once when it starts
     _worker = TypstTypesetter(Path(font_dir), Path(root))
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose print run was killed would otherwise wait for work forever: leave with it."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _typeset_part(template: str, data: Mapping[str, Any]) -> bytes:
