@@ -18,6 +18,7 @@ import polars_hash as plh
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from cartax.detection.adapters.tables import detected_cases, detection_recomputations, detection_runs
+from cartax.detection.cases import with_case_keys
 from cartax.detection.events import RefundDetected, RefundRecomputed
 from cartax.detection.requests import case_requests
 from cartax.detection.run import RunResult
@@ -104,25 +105,26 @@ def _found(result: RunResult, decision_on: date) -> pl.DataFrame:
 
 
 def _stored(connection: Any, tax_year: int, scope: pl.DataFrame | None) -> pl.DataFrame:
-    query = select(
-        detected_cases.c.case_key,
-        detected_cases.c.owner_id,
-        detected_cases.c.vehicle_id,
-        detected_cases.c.fingerprint,
-        detected_cases.c.refund,
-        detected_cases.c.interest,
-        detected_cases.c.offset,
-        detected_cases.c.payable,
-        detected_cases.c.record,
-    ).where(detected_cases.c.tax_year == tax_year)
-    rows = connection.execute(query).all()
+    """The stored cases of ``tax_year``: all of them, or (incremental) those of the scope, by key."""
+    c = detected_cases.c
+    columns = (c.case_key, c.owner_id, c.vehicle_id, c.fingerprint, c.refund, c.interest, c.offset,
+               c.payable, c.record)  # fmt: skip
+    if scope is None:
+        rows = connection.execute(select(*columns).where(c.tax_year == tax_year)).all()
+    else:
+        # The scope's case keys, looked up by the primary key: not every stored case of the year.
+        keys = with_case_keys(scope.select("owner_id", "vehicle_id").unique(), tax_year)["case_key"].sort()
+        rows = []
+        for start in range(0, keys.len(), _KEYS_PER_QUERY):
+            chunk = keys.slice(start, _KEYS_PER_QUERY).to_list()
+            rows.extend(connection.execute(select(*columns).where(c.case_key.in_(chunk))).all())
     text, money = pl.String, pl.Int64
     schema = {"case_key": text, "owner_id": text, "vehicle_id": text, "fingerprint": text, "refund": money,
               "interest": money, "offset": money, "payable": money, "record": text}  # fmt: skip
-    stored = pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
-    if scope is not None:
-        stored = stored.join(scope.select("owner_id", "vehicle_id").unique(), on=["owner_id", "vehicle_id"])
-    return stored
+    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
+
+
+_KEYS_PER_QUERY = 1_000
 
 
 def _diff(found: pl.DataFrame, stored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
