@@ -245,7 +245,7 @@ class PaymentWorker:
 
     def _ask_or_send(self, claim: Claim) -> BankOutcome:
         if claim.taken_over:
-            outcome = self.rail.inquire(claim.transfer_id, claim.transfer_day, claim.amount)
+            outcome = self._inquire(claim)
             if outcome.status != BankOutcome.NOT_FOUND:
                 return outcome
             if claim.transfer_day != kst_day(self.clock()):
@@ -253,9 +253,19 @@ class PaymentWorker:
                 return BankOutcome(BankOutcome.FAILED, FailReason.NOT_SENT)
         outcome = self._send(claim)
         if outcome.status == BankOutcome.DUPLICATE:  # the bank had the id already: what became of it?
-            outcome = self.rail.inquire(claim.transfer_id, claim.transfer_day, claim.amount)
+            outcome = self._inquire(claim)
             if outcome.status == BankOutcome.NOT_FOUND:
                 outcome = BankOutcome(BankOutcome.UNKNOWN)
+        return outcome
+
+    def _inquire(self, claim: Claim) -> BankOutcome:
+        """Ask by id on the transfer's day and, if the bank has nothing then, on the next day: a transfer
+        claimed just before midnight may reach the bank just after it, and books on that day."""
+        outcome = self.rail.inquire(claim.transfer_id, claim.transfer_day, claim.amount)
+        if outcome.status == BankOutcome.NOT_FOUND:
+            outcome = self.rail.inquire(
+                claim.transfer_id, claim.transfer_day + timedelta(days=1), claim.amount
+            )
         return outcome
 
     def _send(self, claim: Claim) -> BankOutcome:
