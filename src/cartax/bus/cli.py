@@ -115,7 +115,7 @@ def register_services(events: typer.Typer) -> None:
         """Services mode: run the contexts' consumers on NATS JetStream until stopped (SIGTERM)."""
         platform = bootstrap()
         services = connect(platform)
-        subscriptions = [services.cases.subscription]
+        subscriptions = [services.cases.subscription, services.notify.subscription]
         try:
             _until_signalled(
                 lambda stop: serve_consumers(
