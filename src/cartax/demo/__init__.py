@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from cartax.bootstrap import Platform, pii_cipher
 from cartax.demo.officers import add_demo_officers
+from cartax.demo.policy import publish_demo_policy
 from cartax.detection import count_runs, detect_feeds, store_run
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
 from cartax.registry.adapters.uow import RegistryUnitOfWork
@@ -51,6 +52,7 @@ def prepare_demo(platform: Platform, say: Callable[[str], object] = print) -> De
     engine = make_engine(url)
     try:
         add_demo_officers(platform, engine, DEMO_DISTRICT, say)
+        publish_demo_policy(platform, engine, DEMO_DISTRICT, say)
         if count_runs(engine):
             return DemoState(feeds, today.year, today, prepared_now=False)
         if not (feeds / "vehicles.parquet").is_file():

@@ -39,6 +39,7 @@ class DemoOfficer:
 DEMO_OFFICERS = (
     DemoOfficer("demo.reviewer", "김시연 주무관", (Role.REVIEWER, Role.APPROVER)),
     DemoOfficer("demo.approver", "박시연 팀장", (Role.APPROVER,)),
+    DemoOfficer("demo.admin", "이시연 관리자", (Role.ADMIN,)),  # edits the straight-through policy
 )
 
 
