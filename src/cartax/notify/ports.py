@@ -175,8 +175,9 @@ class NotifyStore(Protocol):
 
     def link_case(self, ref: str) -> str | None: ...
 
-    def take_daily(self, district: str, day: str, cap: int) -> bool:
-        """Count one message against the district's cap for the Seoul ``day``; False when it is full."""
+    def take_daily_many(self, district: str, day: str, wanted: int, cap: int) -> int:
+        """Count up to ``wanted`` messages against the district's cap for the Seoul ``day``; returns how
+        many fit (0 when the day is full)."""
 
     def track_case(self, case: TrackedCase) -> None:
         """Remember a case (insert or replace its amount, person and lapse date)."""

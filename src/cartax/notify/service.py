@@ -276,15 +276,48 @@ class NotifyService:
     # -- sending ----------------------------------------------------------------------------------
 
     def dispatch(self, limit: int | None = None) -> DispatchReport:
-        """One pass over the messages that are due; returns what happened to them."""
+        """One pass over the messages that are due; returns what happened to them.
+
+        Per pass, not per message: one claim, one read of the people's preferences, and one count
+        against each district's daily cap; then each message is sent and recorded on its own."""
         now = self.clock()
         report = DispatchReport()
         found = self.store.due(now, limit or self.config.batch_size)
         claimed = self.store.claim_many([due.id for due in found], now, now + self.config.lease)
-        for due in found:
-            if due.id in claimed:
-                report += self._dispatch_one(due, now)
+        ready: list[Due] = []
+        for due in (due for due in found if due.id in claimed):
+            held = self._held_until(due, now)
+            if held is None:
+                ready.append(due)
+            else:
+                self.store.mark(due.id, Status.QUEUED, now, "notify", held[1], next_attempt_at=held[0])
+                report += DispatchReport(deferred=1)
+        ready, capped = self._within_daily_caps(ready, now)
+        for due in capped:
+            self.store.mark(
+                due.id, Status.QUEUED, now, "notify", "daily_cap", next_attempt_at=next_seoul_midnight(now)
+            )
+            report += DispatchReport(deferred=1)
+        chosen = self.store.preferences_many(sorted({due.person_id for due in ready}))
+        for due in ready:
+            report += self._dispatch_one(due, now, chosen.get(due.person_id) or Preferences(due.person_id))
         return report
+
+    def _within_daily_caps(self, ready: list[Due], now: datetime) -> tuple[list[Due], list[Due]]:
+        """Split the pass's messages into those within their district's daily cap and those beyond it
+        (first come, first kept); each district's count is taken in one statement."""
+        by_district: dict[str, list[Due]] = {}
+        for due in ready:
+            by_district.setdefault(due.district, []).append(due)
+        day = seoul_day(now)
+        within: list[Due] = []
+        beyond: list[Due] = []
+        for district, group in by_district.items():
+            granted = self.store.take_daily_many(district, day, len(group), self.config.daily_cap)
+            within += group[:granted]
+            beyond += group[granted:]
+        order = {due.id: index for index, due in enumerate(ready)}
+        return sorted(within, key=lambda due: order[due.id]), beyond
 
     def drain(self, max_passes: int = 1000) -> DispatchReport:
         """Dispatch until nothing due is left that can go now (tests, the demo, ``cartax notify send``)."""
@@ -296,13 +329,7 @@ class NotifyService:
                 break
         return total
 
-    def _dispatch_one(self, due: Due, now: datetime) -> DispatchReport:
-        held = self._held_until(due, now)
-        if held is not None:
-            until, reason = held
-            self.store.mark(due.id, Status.QUEUED, now, "notify", reason, next_attempt_at=until)
-            return DispatchReport(deferred=1)
-        preferences = self.store.preferences(due.person_id)
+    def _dispatch_one(self, due: Due, now: datetime, preferences: Preferences) -> DispatchReport:
         contacts = self.contacts.contacts(due.person_id) or NOBODY
         problem = self._unusable(due, preferences, contacts)
         if problem is not None:
@@ -315,14 +342,13 @@ class NotifyService:
         return self._record(due, now, provider.name, result, preferences, contacts)
 
     def _held_until(self, due: Due, now: datetime) -> tuple[datetime, str] | None:
+        """Quiet hours, then the district's token bucket (the daily cap is taken per pass)."""
         quiet_until = self.config.quiet.next_allowed(now, due.channel)
         if quiet_until is not None:
             return quiet_until, "quiet_hours"
         wait = self.quotas.take(due.district, self.monotonic())
         if wait > 0:
             return now + timedelta(seconds=wait), "district_quota"
-        if not self.store.take_daily(due.district, seoul_day(now), self.config.daily_cap):
-            return next_seoul_midnight(now), "daily_cap"
         return None
 
     def _unusable(self, due: Due, preferences: Preferences, contacts: Contacts) -> str | None:

@@ -304,26 +304,18 @@ class SqlNotifyStore:
             value = connection.execute(select(links.c.case_key).where(links.c.ref == ref)).scalar()
         return None if value is None else str(value)
 
-    def take_daily(self, district: str, day: str, cap: int) -> bool:
+    def take_daily_many(self, district: str, day: str, wanted: int, cap: int) -> int:
         key = and_(daily_usage.c.district == district, daily_usage.c.day == day)
-        for _ in range(2):
-            with self.engine.begin() as connection:
-                taken = connection.execute(
-                    update(daily_usage)
-                    .where(key, daily_usage.c.sent < cap)
-                    .values(sent=daily_usage.c.sent + 1)
-                ).rowcount
-                if taken:
-                    return True
-                if connection.execute(select(daily_usage.c.sent).where(key)).first() is not None:
-                    return False
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(insert(daily_usage).values(district=district, day=day, sent=1))
-                return cap >= 1
-            except IntegrityError:
-                continue  # another worker created the day's row first: count on it
-        return False
+        with self.engine.begin() as connection:
+            fresh = _insert_usage_if_absent(connection.dialect.name)
+            connection.execute(fresh.values(district=district, day=day, sent=0))
+            # The row is locked by this UPDATE (PostgreSQL) or the database by this write (SQLite) until
+            # commit, so two workers never both take the last places.
+            before = connection.execute(select(daily_usage.c.sent).where(key).with_for_update()).scalar_one()
+            granted = max(0, min(wanted, cap - int(before)))
+            if granted:
+                connection.execute(update(daily_usage).where(key).values(sent=daily_usage.c.sent + granted))
+        return granted
 
     # -- tracked cases, campaigns -----------------------------------------------------------------
 
@@ -462,6 +454,16 @@ def _message_row(message: NewMessage) -> dict[str, Any]:
 def _preferences(row: Any) -> Preferences:
     opted = frozenset(Channel(name) for name in row.opted_out.split(",") if name)
     return Preferences(row.person_id, Channel(row.first_channel), opted, _utc(row.updated_at))
+
+
+def _insert_usage_if_absent(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(daily_usage).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(daily_usage).on_conflict_do_nothing()
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
