@@ -43,10 +43,19 @@ def add_registry(world: World, folder: Path) -> None:
 
 
 def claimed_case(
-    world: World, case_key: str, *, owner: str, vehicle: str, payable: int, district: str = DISTRICT
+    world: World,
+    case_key: str,
+    *,
+    owner: str,
+    vehicle: str,
+    payable: int,
+    district: str = DISTRICT,
+    cause: str = "R1",
 ) -> str:
-    """A case its owner was told of and has claimed, awaiting an officer."""
-    payload = refund_payload(case_key=case_key, owner_id=owner, district=district, payable=payable)
+    """A case its owner was told of and has claimed (awaiting an officer unless the policy approved it)."""
+    payload = refund_payload(
+        case_key=case_key, owner_id=owner, district=district, payable=payable, cause=cause
+    )
     payload["vehicle_id"] = vehicle
     service = world.services.cases.service
     service.execute(OpenCase(parse_refund_detected(payload)), Actor.system("detection"))

@@ -17,7 +17,7 @@ from cartax.audit import AccessAction
 from cartax.bootstrap import pii_cipher
 from cartax.cases import Actor, OpenCase, RecomputeCase, parse_refund_detected, parse_refund_recomputed
 from cartax.identity import Role
-from console_factories import DISTRICT, ELSEWHERE, seed_district
+from console_factories import DISTRICT, ELSEWHERE, claimed_case, seed_district
 from identity_factories import PASSWORD, code_at
 from registry_factories import FAKE_RRN
 from web_factories import NOW, World, audit_rows, refund_payload
@@ -294,3 +294,27 @@ def test_the_lapsing_queue_lists_unclaimed_cases_by_their_last_day(seeded: World
     page = seeded.officer((DISTRICT, Role.VIEWER)).get("/console?queue=lapsing")
     assert re.findall(r'href="/console/cases/([^"]+)"', page.text) == ["c-old"]
     assert "2026년 12월 31일" in page.text
+
+
+def test_recomputing_applies_the_registrys_corrections_and_says_what_changed(seeded: World) -> None:
+    viewer = seeded.officer((DISTRICT, Role.VIEWER))
+    assert "등록원부 정정 반영하여 다시 계산" not in viewer.get("/console/cases/c-small").text
+    assert viewer.post("/console/cases/c-small/recompute").status_code == 403
+    reviewer = seeded.officer((DISTRICT, Role.REVIEWER))
+    answer = reviewer.post("/console/cases/c-small/recompute", follow_redirects=False)
+    assert answer.headers["location"] == "/console/cases/c-small?done=unchanged"
+    assert "금액은 바뀌지 않았습니다" in reviewer.get(answer.headers["location"]).text
+    decisions = [row for row in audit_rows(seeded) if row[0] == str(AccessAction.DECISION)]
+    assert [row[2] for row in decisions] == ["case:c-small"]
+
+
+def test_the_case_page_shows_risk_flags_and_why_the_policy_sent_it_to_officers(seeded: World) -> None:
+    claimed_case(seeded, "c-payer", owner="O2", vehicle="V2", payable=300_000, cause="R4")
+    page = seeded.officer((DISTRICT, Role.VIEWER)).get("/console/cases/c-payer").text
+    assert "납부한 사람이 그 기간에 차량을 소유하지 않았습니다" in page
+    assert "담당자 검토" in page
+    assert "소유자가 아닌 납부자" in page
+    assert (
+        "지금 이 건에는 위험 신호가 없습니다"
+        in seeded.officer((DISTRICT, Role.VIEWER)).get("/console/cases/c-small").text
+    )

@@ -57,6 +57,10 @@ def register(app: typer.Typer) -> None:
             from cartax.demo.payout import add_zero_click_consents
 
             add_zero_click_consents(platform, typer.echo)
+            from cartax.demo import DEMO_DISTRICT
+            from cartax.demo.claims import start_claims
+
+            start_claims(platform, DEMO_DISTRICT, typer.echo)  # some demo citizens claim, as told
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(
             f"cartax {settings.environment.value}: http://{bind_host}:{bind_port} "

@@ -33,6 +33,7 @@ from cartax.cases import (
 )
 from cartax.cases.model import AWAITING_APPROVAL
 from cartax.cases.worklists import CaseRecord
+from cartax.detection.database import detect_in_database
 from cartax.identity import OfficerPrincipal, Permission
 from cartax.payout import PayoutError
 from cartax.rules import RequestError, calculate, parse_request
@@ -45,7 +46,10 @@ from cartax.web.pages import ShownProblem
 CASE_PATH = "/console/cases/{case_id}"
 REJECT_REASONS = ("not_entitled", "registry_error", "duplicate", "paid_elsewhere", "other")
 MAX_NOTE = 400
-DONE = frozenset({"approved", "awaiting_second_officer", "rejected", "replayed", "account_requested"})
+DONE = frozenset(
+    {"approved", "awaiting_second_officer", "rejected", "replayed", "account_requested", "recomputed",
+     "unchanged"}
+)  # fmt: skip
 
 
 def new_key() -> str:
@@ -72,6 +76,10 @@ def case_routes(router: APIRouter, deps: ConsoleDeps) -> None:
     @router.post(CASE_PATH + "/reject")
     async def reject(case_id: str, request: Request) -> Response:
         return await _decide(deps, request, case_id, approve=False)
+
+    @router.post(CASE_PATH + "/recompute")
+    async def recompute(case_id: str, request: Request) -> Response:
+        return await _recompute(deps, request, case_id)
 
     @router.post(CASE_PATH + "/request-account")
     async def request_account(case_id: str, request: Request) -> Response:
@@ -165,6 +173,32 @@ async def _request_account(deps: ConsoleDeps, request: Request, case_id: str) ->
     return RedirectResponse(f"/console/cases/{status.case_key}?done=account_requested", status_code=303)
 
 
+async def _recompute(deps: ConsoleDeps, request: Request, case_id: str) -> Response:
+    """Apply the registry's corrections since the last detection run of the case's year (an incremental
+    run: every case the corrections touch is recomputed, this one included), then show the case."""
+    officer = deps.officer(request)
+    if officer is None:
+        return sign_in_redirect()
+    status = _visible(deps, officer, case_id)
+    if status is None:
+        return deps.not_found(request)
+    if not may(officer, Permission.REVIEW_CASE, status.district):
+        problem = ShownProblem(None, deps.text(request)("case.problem.role"))
+        return _page(deps, request, officer, status, problems=[problem], code=403)
+    deps.record(
+        request, officer, status.district, AccessAction.DECISION, f"case:{status.case_key}",
+        status.owner_id, "recompute_requested",
+    )  # fmt: skip
+    platform = deps.platform
+    url = platform.settings.effective_database_url
+    detect_in_database(url, platform.law, platform.clock, status.tax_year, platform.today(), incremental=True)
+    if deps.services.relay is not None:
+        deps.services.relay.drain()
+    after = deps.services.cases.reader.status(status.case_key) or status
+    done = "recomputed" if after.computation != status.computation else "unchanged"
+    return RedirectResponse(f"/console/cases/{status.case_key}?done={done}", status_code=303)
+
+
 def _reject_problems(deps: ConsoleDeps, request: Request, reason: str, note: str) -> list[ShownProblem]:
     t = deps.text(request)
     problems = []
@@ -216,9 +250,14 @@ def _page(
         awaiting=record.state in AWAITING_APPROVAL,
         signed_by_me=any(a.officer_id == officer.officer_id for a in record.signatures()),
         can_decide=may(officer, Permission.APPROVE_CASE, status.district),
+        can_review=may(officer, Permission.REVIEW_CASE, status.district),
         rejectable=can_transition(record.state, CaseState.REJECTED),
         reject_reasons=REJECT_REASONS,
         related=about,
+        risk_flags=[
+            flag.reason(lang) for flag in deps.services.cases.risk_flags(record.case_key, deps.clock())
+        ],
+        decisions=deps.services.cases.decisions(record.case_key),
         labels=Labels(lang),
         can_request_account=payment is not None
         and payment.paid is None

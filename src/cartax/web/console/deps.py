@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from cartax.audit import AccessAction, AccessEntry
 from cartax.bootstrap import Platform, Services
+from cartax.cases.errors import catalogue as cases_catalogue
 from cartax.cases.errors import state_label
 from cartax.cases.handlers import KST
 from cartax.core.i18n import Catalogue, load_catalogue
@@ -73,6 +74,17 @@ class ConsoleText:
 
     def state(self, state: str) -> str:
         return state_label(state, self.lang)
+
+    def case_term(self, key: str) -> str:
+        """A word of the cases context's catalogue (a route of the straight-through policy)."""
+        return cases_catalogue().render(key, self.lang) if key in cases_catalogue() else key
+
+    def policy_reason(self, code: str) -> str:
+        """Why the policy sent a claim to officers, in words (``cause_R5_reviewed``, ``risk_…`` included)."""
+        if code.startswith("cause_") and code.endswith("_reviewed"):
+            return self("policy_reason.cause_reviewed", cause=self.term(f"cause.{code[6:-9]}"))
+        key = f"policy_reason.{code}"
+        return self(key) if key in catalogue() else code
 
     def has(self, key: str) -> bool:
         return key in catalogue()
