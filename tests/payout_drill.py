@@ -294,7 +294,11 @@ class _Workers:
         self.marker(name).unlink(missing_ok=True)
         if not self.recovery:
             command.append("--no-recovery")
-        self.procs[name] = subprocess.Popen(command, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        log = (self.folder / f"{name}.log").open(
+            "ab"
+        )  # the worker's warnings, for a failed drill's post-mortem
+        self.procs[name] = subprocess.Popen(command, stderr=log, stdout=subprocess.DEVNULL)
+        log.close()
         self.started[name] = time.monotonic()
 
     def marker(self, name: str) -> Path:
@@ -318,7 +322,6 @@ class _Workers:
                 self.spawn(name)
 
     def stop_all(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGCONT)
@@ -329,6 +332,10 @@ class _Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if os.environ.get("CARTAX_DRILL_KEEP_LOGS"):
+            print(f"worker logs kept in {self.folder}")
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _chaos(
@@ -464,6 +471,7 @@ def main() -> None:
     parser.add_argument("--restarts", type=int, default=1)
     parser.add_argument("--negative-payouts", type=int, default=400)
     parser.add_argument("--negative-only", action="store_true")
+    parser.add_argument("--deadline", type=float, default=1800.0, help="seconds the drill may take")
     args = parser.parse_args()
     if args.command == "work":
         work(args)
@@ -474,7 +482,7 @@ def main() -> None:
     print(f"payout crash drill: seed={seed} (repeat with --seed {seed})", flush=True)
     failed = False
     if not args.negative_only:
-        drill = run_drill(args.payouts, args.workers, seed, restarts=args.restarts)
+        drill = run_drill(args.payouts, args.workers, seed, restarts=args.restarts, deadline=args.deadline)
         print("\n".join(drill.lines("drill")), flush=True)
         failed = not drill.ok or drill.restarts < args.restarts
     control = run_drill(

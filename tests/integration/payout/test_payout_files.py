@@ -54,7 +54,7 @@ def test_a_batch_becomes_a_valid_pain001_and_its_pain002_pays_each_case_once(
     assert ref is not None
     assert file_batch(db_engine, ORG, clock) is None  # filed instructions are not filed again
     holder = payouts.worker.holder_name
-    batch = load_batch(db_engine, ref, payouts.service.account_number, holder)
+    batch = load_batch(db_engine, ref, payouts.service.open_number, holder)
     xml = pain001(batch, "서울특별시 강남구", "1005001234567", "020")
     assert schema().validate(etree.fromstring(xml))
     message, results = process(bank, xml, batch.day)
@@ -86,7 +86,7 @@ def test_csv_files_round_trip_and_unknown_or_missing_results_are_flagged(
     payouts, bank, clock = setup(db_engine)
     ref = file_batch(db_engine, ORG, clock)
     assert ref is not None
-    batch = load_batch(db_engine, ref, payouts.service.account_number, payouts.worker.holder_name)
+    batch = load_batch(db_engine, ref, payouts.service.open_number, payouts.worker.holder_name)
     sent = write_csv(batch, tmp_path / "transfers.csv")
     _, results = process(bank, sent.read_bytes(), batch.day, withhold=[batch.transfers[0].transfer_id])
     forged = BankResult(f"{ORG}U999999999", "succeeded", None, 5_000, "X1")

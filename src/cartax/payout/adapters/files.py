@@ -169,10 +169,11 @@ def _attempts(connection: Any, ids: list[int]) -> dict[int, int]:
 def load_batch(
     engine: Engine,
     batch_ref: str,
-    account_number: Callable[[int], tuple[str, str]],
+    open_number: Callable[[str, str], str],
     holder_name: Callable[[str], str],
 ) -> Batch:
-    """A committed batch with its transfers' accounts decrypted, ready to render."""
+    """A committed batch with its transfers' accounts decrypted (``open_number(token, owner_id)``),
+    ready to render; one query for the whole batch."""
     with engine.connect() as connection:
         head = connection.execute(
             select(payout_batches).where(payout_batches.c.batch_ref == batch_ref)
@@ -180,17 +181,23 @@ def load_batch(
         if head is None:
             raise BankProtocolError("bad_bank_file", where=batch_ref, problem="no such batch")
         rows = connection.execute(
-            select(payout_transfers.c.transfer_id, payout_transfers.c.account_id, payout_transfers.c.amount,
-                   payout_instructions.c.owner_id)
-            .join(payout_instructions, payout_instructions.c.id == payout_transfers.c.instruction_id)
+            select(payout_transfers.c.transfer_id, payout_transfers.c.amount, payout_accounts.c.bank_code,
+                   payout_accounts.c.number_encrypted, payout_accounts.c.owner_id)
+            .join(payout_accounts, payout_accounts.c.id == payout_transfers.c.account_id)
             .where(payout_transfers.c.batch_id == head.id)
             .order_by(payout_transfers.c.id)
         ).all()  # fmt: skip
-    transfers = []
-    for row in rows:
-        bank, number = account_number(row.account_id)
-        transfers.append(FiledTransfer(row.transfer_id, bank, number, holder_name(row.owner_id), row.amount))
-    return Batch(head.batch_ref, head.day, head.created_at, tuple(transfers))
+    transfers = tuple(
+        FiledTransfer(
+            row.transfer_id,
+            row.bank_code,
+            open_number(row.number_encrypted, row.owner_id),
+            holder_name(row.owner_id),
+            row.amount,
+        )
+        for row in rows
+    )
+    return Batch(head.batch_ref, head.day, head.created_at, transfers)
 
 
 # -- rendering ------------------------------------------------------------------------------------

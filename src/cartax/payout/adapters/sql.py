@@ -204,6 +204,10 @@ class SqlPayout:
             row = connection.execute(select(payout_accounts).where(payout_accounts.c.id == account_id)).one()
         return row.bank_code, self.cipher.decrypt(row.number_encrypted, account_context(row.owner_id))
 
+    def open_number(self, token: str, owner_id: str) -> str:
+        """An account number from its token (for a bank file only, never for display)."""
+        return self.cipher.decrypt(token, account_context(owner_id))
+
     @staticmethod
     def _set_consent(connection: Connection, owner_id: str, consent: bool, now: datetime) -> None:
         connection.execute(

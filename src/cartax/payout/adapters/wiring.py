@@ -80,7 +80,7 @@ class Payouts:
     ) -> list[Path]:
         """Write (again) the files of a committed batch: same transfers, same ids."""
         batch = files.load_batch(
-            self.service.engine, batch_ref, self.service.account_number, self.worker.holder_name
+            self.service.engine, batch_ref, self.service.open_number, self.worker.holder_name
         )
         out.mkdir(parents=True, exist_ok=True)
         written = []
