@@ -318,3 +318,19 @@ def test_the_case_page_shows_risk_flags_and_why_the_policy_sent_it_to_officers(s
         "지금 이 건에는 위험 신호가 없습니다"
         in seeded.officer((DISTRICT, Role.VIEWER)).get("/console/cases/c-small").text
     )
+
+
+def test_the_console_speaks_english_when_asked(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.APPROVER))
+    queue = officer.get("/console?lang=en")
+    assert "<h1>Work queues</h1>" in queue.text
+    assert 'lang="en"' in queue.text
+    case = officer.get("/console/cases/c-huge")  # the choice is remembered
+    assert "Above KRW 2,000,000: two different officers must approve" in case.text
+
+
+def test_an_officer_without_a_district_is_told_to_ask_for_one(world: World) -> None:
+    nobody = world.officer()
+    page = nobody.get("/console")
+    assert page.status_code == 403
+    assert "담당 관할이 없습니다" in page.text
