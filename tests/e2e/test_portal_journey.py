@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from cartax.cases import case_status
+from cartax.cases import AcceptRefund, Actor, ApproveRefund, CaseState, case_status
 from cartax.identity.adapters.web import SESSION_COOKIE
 from cartax.web.csrf import CSRF_COOKIE
 from cartax.web.portal.deps import KIOSK_COOKIE, NEXT_COOKIE
@@ -292,3 +292,22 @@ def test_no_portal_address_carries_personal_data(world: World) -> None:
         assert OWNER not in href
         assert "7890" not in href
         assert "김민준" not in href
+
+
+def test_a_payment_held_for_want_of_an_account_says_so_and_takes_a_new_one(world: World) -> None:
+    register_owner(world, OTHER, bank=None)
+    service = world.services.cases.service
+    service.execute(AcceptRefund(OTHERS_KEY), Actor.citizen(OTHER), "api-accept")
+    if case_status(world.services.cases.reader, OTHERS_KEY).state is CaseState.ACCEPTED:
+        service.execute(ApproveRefund(OTHERS_KEY), Actor.officer("off-approver"), "approve")
+    assert world.services.relay is not None
+    world.services.relay.drain()  # payout learns of the decision: nowhere to pay it
+    citizen = world.citizen(OTHER)
+    status = page(citizen, f"/refunds/{OTHERS_KEY}/status")
+    assert "지급이 잠시 멈춰 있습니다" in status
+    assert "환급계좌 없음" in status
+    assert f'href="/refunds/{OTHERS_KEY}/account/new"' in status
+    assert post(citizen, f"/refunds/{OTHERS_KEY}/account/new", bank="088", number="3333-01-0004321") == (
+        303,
+        f"/refunds/{OTHERS_KEY}/status",
+    )

@@ -25,6 +25,7 @@ from cartax.payout import (
     InvalidAccountError,
     Payout,
     PayoutError,
+    label,
 )
 
 KST = timezone(timedelta(hours=9), "KST")
@@ -49,6 +50,17 @@ class Announcement:
     account: ShownAccount
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentHold:
+    """Why a decided payment waits (payout's words), and whether another account would release it."""
+
+    reason: str
+    needs_account: bool
+
+
+NEEDS_ACCOUNT = frozenset({"no_account", "account_closed", "awaiting_new_account", "account_requested"})
+
+
 class AccountRefusedError(Exception):
     """Payout refused a new account; ``field`` is the form field to fix (or None), ``message`` says why in
     the reader's language and never repeats the number."""
@@ -68,6 +80,9 @@ class Accounts(Protocol):
     def zero_click(self, owner_id: str, notified_at: datetime | None) -> Announcement | None:
         """The automatic payment of a case notified at ``notified_at``, if the person has agreed to one
         (it can be objected to until then)."""
+
+    def hold(self, case_key: str, lang: str) -> PaymentHold | None:
+        """Why the case's decided payment waits, if it does."""
 
     def can_register(self) -> bool:
         """Whether a new account can be registered here (payout is wired)."""
@@ -128,6 +143,13 @@ class PayoutAccounts:
         if view.cooling_off_until is not None:
             pay_at = max(pay_at, view.cooling_off_until)
         return Announcement(pay_at.astimezone(KST).date(), shown(view))
+
+    def hold(self, case_key: str, lang: str) -> PaymentHold | None:
+        view = self.payout.payment(case_key)
+        if view is None or view.hold is None:
+            return None
+        until = (view.hold_until or datetime.now(KST)).astimezone(KST).date()
+        return PaymentHold(label(f"hold.{view.hold}", lang, until=until), str(view.hold) in NEEDS_ACCOUNT)
 
     def can_register(self) -> bool:
         return True

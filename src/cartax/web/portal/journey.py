@@ -230,7 +230,8 @@ def journey_router(deps: PortalDeps) -> APIRouter:
             return _new_account_page(
                 request, status, fields, (forms.Problem(field, "error.account_refused"),), refused.message
             )
-        return RedirectResponse(f"/refunds/{case_id}/check", status_code=303)
+        after = "status" if status.state in ASKED else "check"  # a held payment goes on with the new one
+        return RedirectResponse(f"/refunds/{case_id}/{after}", status_code=303)
 
     @router.get("/refunds/{case_id}/check")
     def check(request: Request, case_id: CaseId) -> Response:
@@ -364,6 +365,9 @@ def journey_router(deps: PortalDeps) -> APIRouter:
             progress=progress,
             can_accept=status.state in ACCEPTABLE and status.totals.payable > 0,
             notice=notice_kind(status) if deps.notice_pdf is not None else None,
+            payment_hold=deps.accounts.hold(status.case_key, deps.language(request))
+            if status.state is CaseState.APPROVED
+            else None,
             feedback_journey="status",
             feedback_step="arrived" if arrived else "status",
         )
