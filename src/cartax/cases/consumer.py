@@ -8,6 +8,9 @@ detection published twice, under two event ids, is still one case).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from cartax.bus import Delivery, Subscription
 from cartax.cases.commands import OpenCase, RecomputeCase
 from cartax.cases.inbound import (
@@ -21,10 +24,14 @@ from cartax.cases.service import CaseService
 
 CONSUMER = "cases"
 DETECTION = Actor.system("detection")
+TRANSFER_FAILED = "TransferFailed"
+"""Payout's event when the bank refused a transfer: the dashboards count it (payload read tolerantly)."""
+
+FailedTransfers = Callable[[str, Mapping[str, Any]], None]
 
 
-def refund_events(service: CaseService) -> Subscription:
-    """The subscription the relay delivers detection's events to."""
+def refund_events(service: CaseService, transfer_failed: FailedTransfers | None = None) -> Subscription:
+    """The subscription the relay delivers detection's events (and payout's failed transfers) to."""
 
     def handle(delivery: Delivery) -> None:
         key = f"event:{delivery.event_id}"
@@ -32,5 +39,8 @@ def refund_events(service: CaseService) -> Subscription:
             service.execute(OpenCase(parse_refund_detected(delivery.payload)), DETECTION, key)
         elif delivery.type == REFUND_RECOMPUTED:
             service.execute(RecomputeCase(parse_refund_recomputed(delivery.payload)), DETECTION, key)
+        elif delivery.type == TRANSFER_FAILED and transfer_failed is not None:
+            transfer_failed(key, delivery.payload)
 
-    return Subscription(CONSUMER, frozenset({REFUND_DETECTED, REFUND_RECOMPUTED}), handle)
+    types = {REFUND_DETECTED, REFUND_RECOMPUTED} | ({TRANSFER_FAILED} if transfer_failed else set())
+    return Subscription(CONSUMER, frozenset(types), handle)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,7 +26,10 @@ from cartax.cases.adapters.tables import (
     cases,
 )
 from cartax.cases.model import Actor, ActorKind, Case, CaseIdentity, CaseState, Transition
-from cartax.cases.summaries import Deltas, deltas
+from cartax.cases.summaries import FAILED_STAGE, Deltas, deltas, main_cause, month_of
+
+if TYPE_CHECKING:  # the unit of work's module imports this one (through the repository)
+    from cartax.cases.adapters.uow import SqlCasesUnitOfWork
 
 log = logging.getLogger(__name__)
 REBUILD_BATCH = 2_000
@@ -154,3 +158,31 @@ def _cases(heads: Iterable[Any], computations: Any, history: Any, utc: Any) -> I
 def count_cases(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(cases)).scalar_one())
+
+
+NOT_A_FAILURE = frozenset({"account_requested"})
+"""TransferFailed reasons that are no bank refusal (an officer asked for another account)."""
+DASHBOARDS_SCOPE = "system:dashboards"
+
+
+def count_failed_transfer(
+    uow_factory: Callable[[], SqlCasesUnitOfWork], key: str, payload: Mapping[str, Any]
+) -> None:
+    """Count one failed transfer of payout's ``TransferFailed`` event in the ``failed`` stage, once per
+    event (the event id is the idempotency key, claimed in the same transaction)."""
+    case_key, reason, at = payload.get("case_key"), payload.get("reason"), payload.get("at")
+    if not isinstance(case_key, str) or reason in NOT_A_FAILURE or not isinstance(at, str):
+        return
+    with uow_factory() as uow:
+        if uow.idempotency.claim(DASHBOARDS_SCOPE, key, "transfer_failed") is not None:
+            return
+        case = uow.cases.get(case_key)
+        if case is not None:
+            found = Deltas(case.identity.district)
+            cell = found.flows[
+                (month_of(datetime.fromisoformat(at)), FAILED_STAGE, main_cause(case.computation))
+            ]
+            cell[0], cell[1] = 1, case.payable
+            apply_deltas(uow.connection, found)
+        uow.idempotency.complete(DASHBOARDS_SCOPE, key, {"counted": case is not None})
+        uow.commit()

@@ -12,7 +12,7 @@ from cartax.bus import Subscription
 from cartax.cases.adapters.dashboards import SqlDashboards
 from cartax.cases.adapters.policies import DecisionView, SqlPolicyStore, case_decisions
 from cartax.cases.adapters.sql import SqlCaseReader, sync_policy
-from cartax.cases.adapters.summaries import rebuild_summaries, summaries_missing
+from cartax.cases.adapters.summaries import count_failed_transfer, rebuild_summaries, summaries_missing
 from cartax.cases.adapters.uow import SqlCasesUnitOfWork
 from cartax.cases.consumer import refund_events
 from cartax.cases.ports import AccountFactsSource, VehicleTaxSource
@@ -74,6 +74,8 @@ def build_cases(
         processing=processing,
     )
     return Cases(
-        service, SqlCaseReader(engine), refund_events(service), settings.consumer_attempts, processing,
+        service, SqlCaseReader(engine),
+        refund_events(service, lambda key, payload: count_failed_transfer(uow_factory, key, payload)),
+        settings.consumer_attempts, processing,
         uow_factory, SqlDashboards(engine), lambda case_key: case_decisions(engine, case_key),
     )  # fmt: skip
