@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cartax.bootstrap import Services, bootstrap, connect
-from cartax.notify.campaigns import ReminderPolicy, remind_non_responders
+from cartax.notify.campaigns import remind_non_responders
 from cartax.notify.errors import NotifyError
 from cartax.notify.model import Channel
 from cartax.notify.policy import SEOUL
@@ -67,12 +67,7 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(min=1, max=10_000_000, help="at most this many people")] = 100_000,
     ) -> None:
         """Remind people who were told of a refund and have not answered, nearest lapse first."""
-        settings = NotifySettings()
-        policy = ReminderPolicy(
-            after=timedelta(days=settings.reminder_after_days),
-            max_reminders=settings.max_reminders,
-            lapse_warning=timedelta(days=settings.lapse_warning_days),
-        )
+        policy = NotifySettings().reminder_policy()
         services = _services()
         try:
             result = remind_non_responders(

@@ -11,6 +11,7 @@ from datetime import time, timedelta
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cartax.notify.campaigns import ReminderPolicy
 from cartax.notify.policy import QuietHours, RetryLadder
 
 
@@ -36,6 +37,9 @@ class NotifySettings(BaseSettings):
     max_reminders: int = Field(default=3, ge=0, le=20)
     lapse_warning_days: int = Field(default=90, ge=1)
     """A reminder becomes a lapse warning when the refund lapses within this many days."""
+    reminders_per_minute: int = Field(default=1000, ge=1, le=100_000)
+    """Cohort size of the daily reminders the embedded mode runs by itself (services mode: a scheduler
+    runs ``cartax notify remind``)."""
     verify_per_minute: int = Field(default=10, ge=1, le=600)
     """Code checks per client address per minute on ``/verify``."""
 
@@ -80,6 +84,13 @@ class NotifySettings(BaseSettings):
 
     def quiet(self) -> QuietHours:
         return QuietHours(self.quiet_start, self.quiet_end, self.quiet_hours)
+
+    def reminder_policy(self) -> ReminderPolicy:
+        return ReminderPolicy(
+            after=timedelta(days=self.reminder_after_days),
+            max_reminders=self.max_reminders,
+            lapse_warning=timedelta(days=self.lapse_warning_days),
+        )
 
     @property
     def lease(self) -> timedelta:

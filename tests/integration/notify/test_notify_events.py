@@ -4,12 +4,15 @@ people who have not answered, in cohorts and nearest lapse first (SQLite and Pos
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from cartax.notify import Channel, Status, Topic
 from cartax.notify.adapters.sql import SqlNotifyStore
+from cartax.notify.adapters.wiring import Notify
 from cartax.notify.campaigns import ReminderPolicy, remind_non_responders
 from cartax.notify.consumer import CaseFacts
 from cartax.payout import AccountChanged, OffsetPosted, RefundPaid, TransferFailed, ZeroClickAnnounced
@@ -110,3 +113,27 @@ def test_reminders_go_nearest_lapse_first_in_cohorts(db_engine: Engine) -> None:
     )
     assert third.queued == 0
     assert rig.clock.now > NOON_SEOUL
+
+
+def test_the_embedded_worker_sends_and_reminds_on_its_own(db_engine: Engine) -> None:
+    store = SqlNotifyStore(db_engine)
+    rig = make_rig(store)
+    rig.contacts.add("P-1", EVERY)
+    rig.consumer.handle(case_opened("C-1", "P-1"))
+    rig.consumer.handle(state_changed("C-1", "notified", "P-1"))
+    worker = Notify(rig.service, store, rig.consumer, fakes=True, reminders=ReminderPolicy())
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop, 0.05))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while (
+        rig.service.messages_for_case("C-1")[0].status is not Status.DELIVERED and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert [m.topic for m in rig.service.messages_for_case("C-1")] == [Topic.CASE_OPENED]  # told today
+    rig.clock.advance(days=15)
+    worker.remind()
+    assert [m.topic for m in rig.service.messages_for_case("C-1")][-1] is Topic.REMINDER

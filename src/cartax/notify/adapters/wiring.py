@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from cartax.bus import Subscription, describe_error
 from cartax.notify.adapters.contacts import OwnerContact, OwnerContacts
 from cartax.notify.adapters.fakes import FakeProvider
 from cartax.notify.adapters.sql import SqlNotifyStore
+from cartax.notify.campaigns import ReminderPolicy, remind_non_responders
 from cartax.notify.consumer import CaseFactsLookup, NotifyConsumer
 from cartax.notify.links import LinkSigner
 from cartax.notify.model import Channel
@@ -25,6 +27,8 @@ from cartax.notify.service import NotifyConfig, NotifyService
 from cartax.notify.settings import NotifySettings
 
 log = logging.getLogger("cartax.notify")
+REMINDER_INTERVAL_SECONDS = 24 * 3600
+REMINDER_LIMIT = 1_000_000
 
 
 def link_key(session_secret: str) -> bytes:
@@ -42,14 +46,23 @@ class Notify:
     """True when the providers are the fakes that deliver into the demo inbox."""
     verify_per_minute: int = 10
     """Code checks per client address per minute on ``/verify``."""
+    reminders: ReminderPolicy | None = None
+    """Who is reminded when :meth:`run` sends the daily reminders itself (the embedded mode); None when
+    a scheduler runs ``cartax notify remind`` (services mode, where several dispatchers run)."""
+    reminders_per_minute: int = 1000
 
     @property
     def subscription(self) -> Subscription:
         return self.consumer.subscription()
 
     def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
-        """Dispatch until ``stop`` is set; a failing pass is logged and retried after a pause."""
+        """Dispatch until ``stop`` is set; a failing pass is logged and retried after a pause. With
+        :attr:`reminders`, the reminders go out at start and then once a day."""
+        next_reminders = 0.0
         while not stop.is_set():
+            if self.reminders is not None and time.monotonic() >= next_reminders:
+                self.remind()
+                next_reminders = time.monotonic() + REMINDER_INTERVAL_SECONDS
             try:
                 report = self.service.dispatch()
             except Exception as error:  # the worker outlives a database or provider hiccup
@@ -57,6 +70,18 @@ class Notify:
                 report = None
             if report is None or report.handled == 0:
                 stop.wait(idle_seconds)
+
+    def remind(self) -> None:
+        try:
+            result = remind_non_responders(
+                self.service, district=None, per_minute=self.reminders_per_minute, limit=REMINDER_LIMIT,
+                policy=self.reminders or ReminderPolicy(),
+            )  # fmt: skip
+        except Exception as error:  # tomorrow's pass tries again; sending goes on meanwhile
+            log.error("notify reminders failed: %s", describe_error(error))
+            return
+        if result.queued:
+            log.info("reminders queued: %d (lapse warnings %d)", result.queued, result.lapse_warnings)
 
 
 def build_providers(
@@ -107,6 +132,7 @@ def build_notify(
     owners: Callable[[str], OwnerContact | None],
     facts: CaseFactsLookup,
     on_notified: Callable[[str, str], None] | None,
+    schedule_reminders: bool = False,
 ) -> Notify:
     store = SqlNotifyStore(engine)
     providers, fakes = build_providers(settings, store, clock, production=production)
@@ -131,4 +157,7 @@ def build_notify(
         quotas=DistrictQuotas(settings.district_burst, settings.district_per_second),
         on_notified=on_notified,
     )
-    return Notify(service, store, NotifyConsumer(service, facts), fakes, settings.verify_per_minute)
+    return Notify(
+        service, store, NotifyConsumer(service, facts), fakes, settings.verify_per_minute,
+        settings.reminder_policy() if schedule_reminders else None, settings.reminders_per_minute,
+    )  # fmt: skip
