@@ -231,6 +231,7 @@ def _notify(platform: Platform, engine: Engine, cases: Cases, owners: SqlOwnerVi
         session_secret=settings.session_secret.get_secret_value(),
         production=settings.environment is Environment.PRODUCTION, clock=platform.clock,
         owners=owners.get, facts=facts, on_notified=notified,
+        schedule_reminders=settings.event_bus == "inprocess",  # services mode: a scheduler runs them
     )  # fmt: skip
 
 
