@@ -3,9 +3,12 @@ ordinary ones go straight through, the quotas hold across rounds and starts, and
 
 from __future__ import annotations
 
+import threading
+import time
+
 from cartax.cases import CaseState
 from cartax.cases.worklists import WorkFilter
-from cartax.demo.claims import Quotas, claim_round
+from cartax.demo.claims import Quotas, claim_round, start_claims
 from web_factories import World
 
 DISTRICT = "11680"
@@ -38,3 +41,18 @@ def test_claims_fill_the_review_queue_and_go_straight_through_within_their_quota
     assert claim_round(world.services, DISTRICT, quotas) == 0
     later = Quotas(review=2, ordinary=2)  # a second start counts the earlier claims
     assert claim_round(world.services, DISTRICT, later) == 0
+
+
+def test_the_claims_run_beside_the_server_until_stopped(world: World) -> None:
+    world.open_case(case_key="d0", owner_id="P0", district=DISTRICT, payable=900_000)
+    said: list[str] = []
+    stop = threading.Event()
+    thread = start_claims(world.platform, DISTRICT, said.append, stop)
+    deadline = time.monotonic() + 30
+    while _states(world)["d0"] is not CaseState.ACCEPTED:
+        assert time.monotonic() < deadline, "the background claims did not claim"
+        time.sleep(0.1)
+    stop.set()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert said == ["시연 시민 1명이 환급을 신청했습니다 (demo citizens claimed 1 refunds)"]

@@ -84,11 +84,15 @@ def claim_round(services: Services, district: str, quotas: Quotas) -> int:
 def start_claims(
     platform: Platform, district: str, say: Callable[[str], object], stop: threading.Event | None = None
 ) -> threading.Thread:
-    """Claim in the background, a round every few seconds, until the quotas are met."""
+    """Claim in the background, a round every few seconds, until the quotas are met.
+
+    The platform is connected here, before the thread starts: connecting migrates the database, which must
+    not run beside the server's own connection.
+    """
     stop = stop or threading.Event()
+    services = connect(platform)
 
     def run() -> None:
-        services = connect(platform)
         quotas, total = Quotas(), 0
         try:
             for _ in range(PATIENCE_ROUNDS):
