@@ -16,7 +16,7 @@ role checks, the queries, Jinja2 rendering, security headers): ``--repeat`` time
 acceptances approved straight through on the big database, with the summaries kept and with their
 writing switched off.
 
-Usage: ``python bench/bench_dashboard.py [--cases 1000000] [--repeat 30]``.
+Usage: ``python bench/bench_dashboard.py [--cases 1000000] [--repeat 30] [--workers 4]``.
 Record the figures in docs/benchmarks.md under "Dashboards".
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform as host
 import random
@@ -131,11 +132,11 @@ def districts_of_seoul() -> list[tuple[str, int]]:
     return [(d.code, d.vehicles) for d in load_districts() if d.code.startswith("11")]
 
 
-def cases(count: int, seed: int) -> Iterator[Case]:
-    rng = random.Random(seed)
+def chunk_of_cases(first: int, count: int, seed: int) -> Iterator[Case]:
+    rng = random.Random(seed * 1_000_003 + first)
     seoul = districts_of_seoul()
     codes, weights = [code for code, _ in seoul], [vehicles for _, vehicles in seoul]
-    for n in range(1, count + 1):
+    for n in range(first, first + count):
         yield make_case(n, rng.choices(codes, weights)[0], rng)
 
 
@@ -145,25 +146,17 @@ def _copy(cursor: Any, table: str, columns: str, rows: list[tuple[Any, ...]]) ->
             copy.write_row(row)
 
 
-def load(engine: Engine, count: int, seed: int) -> dict[str, Deltas]:
-    """COPY the cases in chunks; the summaries' deltas of every case, merged per district."""
-    totals: dict[str, Deltas] = {}
-    chunk: list[Case] = []
-    next_id = 1
-    for case in cases(count, seed):
-        chunk.append(case)
-        if len(chunk) == CHUNK:
-            next_id = write_chunk(engine, chunk, next_id, totals)
-            chunk = []
-    if chunk:
-        write_chunk(engine, chunk, next_id, totals)
-    return totals
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Any]]
 
 
-def write_chunk(engine: Engine, chunk: list[Case], first_id: int, totals: dict[str, Deltas]) -> int:
+def build_chunk(job: tuple[int, int, int]) -> Rows:
+    """One chunk of cases (ids from ``first``) as COPY rows, and their summaries' deltas per district
+    as plain dicts (worker processes build chunks while the parent writes)."""
+    first, count, seed = job
     heads, computations, history = [], [], []
-    for offset, case in enumerate(chunk):
-        case_id, identity, c = first_id + offset, case.identity, case.computation
+    totals: dict[str, Deltas] = {}
+    for case in chunk_of_cases(first, count, seed):
+        case_id, identity, c = int(identity_number(case)), case.identity, case.computation
         heads.append(
             (case_id, identity.case_key, identity.owner_id, identity.vehicle_id, identity.tax_year,
              identity.district, case.opened_at)
@@ -185,8 +178,32 @@ def write_chunk(engine: Engine, chunk: list[Case], first_id: int, totals: dict[s
                 (case_id, row.seq, row.from_state and str(row.from_state), str(row.to_state),
                  str(row.actor.kind), row.actor.id, row.at, row.reason, None, "2026.1", 1)
             )  # fmt: skip
-        found = deltas(case, replay=True)
-        merge(totals.setdefault(case.identity.district, Deltas(case.identity.district)), found)
+        merge(totals.setdefault(identity.district, Deltas(identity.district)), deltas(case, replay=True))
+    plain = {d: (dict(x.flows), dict(x.unclaimed), dict(x.money_days)) for d, x in totals.items()}
+    return heads, computations, history, plain
+
+
+def identity_number(case: Case) -> str:
+    return case.identity.case_key[1:]
+
+
+def load(engine: Engine, count: int, seed: int, workers: int) -> dict[str, Deltas]:
+    """COPY the cases chunk by chunk as worker processes build them; the summaries' deltas, merged."""
+    totals: dict[str, Deltas] = {}
+    jobs = [(first, min(CHUNK, count - first + 1), seed) for first in range(1, count + 1, CHUNK)]
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for heads, computations, history, plain in pool.imap(build_chunk, jobs):
+            write_rows(engine, heads, computations, history)
+            for district, (flows, unclaimed, money) in plain.items():
+                part = Deltas(district)
+                part.flows.update(flows)
+                part.unclaimed.update(unclaimed)
+                part.money_days.update(money)
+                merge(totals.setdefault(district, Deltas(district)), part)
+    return totals
+
+
+def write_rows(engine: Engine, heads: list[Any], computations: list[Any], history: list[Any]) -> None:
     raw = engine.raw_connection()
     try:
         with raw.cursor() as cursor:
@@ -199,7 +216,6 @@ def write_chunk(engine: Engine, chunk: list[Case], first_id: int, totals: dict[s
         raw.commit()
     finally:
         raw.close()
-    return first_id + len(chunk)
 
 
 def signed_in_client(app: Any, services: Any, districts: list[str]) -> TestClient:
@@ -269,6 +285,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--commands", type=int, default=1_000)
+    parser.add_argument("--workers", type=int, default=4, help="processes building the cases")
     args = parser.parse_args(argv)
     print(f"{host.processor() or host.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     name = f"cartax_bench_dashboard_{os.getpid()}"
@@ -282,7 +299,7 @@ def main(argv: list[str]) -> int:
         with engine.begin() as connection:  # the maker-checker threshold the history trigger reads
             sync_policy(connection, CasesSettings().second_officer_above, NOW)
         started = time.perf_counter()
-        totals = load(engine, args.cases, args.seed)
+        totals = load(engine, args.cases, args.seed, args.workers)
         with engine.begin() as connection:
             for found in totals.values():
                 apply_deltas(connection, found)
