@@ -73,7 +73,8 @@ class FakeBank:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._random = random.Random(self.seed)  # noqa: S311 - reproducible fault draws, not secrets
+        # Reproducible fault draws for tests, not secrets.
+        self._random = random.Random(self.seed)  # noqa: S311  # nosec B311
         self._by_id: dict[tuple[date, str], list[Executed]] = {}
         self._pending: dict[tuple[date, str], tuple[int, Executed]] = {}
         self._statement: list[Executed] = []
