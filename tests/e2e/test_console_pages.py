@@ -334,3 +334,13 @@ def test_an_officer_without_a_district_is_told_to_ask_for_one(world: World) -> N
     page = nobody.get("/console")
     assert page.status_code == 403
     assert "담당 관할이 없습니다" in page.text
+
+
+def test_a_number_typed_as_a_case_number_is_refused_before_it_reaches_the_audit_trail(seeded: World) -> None:
+    officer = seeded.officer((DISTRICT, Role.REVIEWER))
+    refused = officer.post(
+        "/console/search", data={"kind": "case", "value": "9912311000001", "reason": "민원 상담"}
+    )
+    assert refused.status_code == 422
+    assert "환급 건 번호는 안내문에 적힌 대로" in refused.text
+    assert all("9912311000001" not in row[2] for row in audit_rows(seeded))

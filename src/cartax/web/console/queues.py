@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from cartax.audit import AccessAction, AccessEntryError
+from cartax.audit import AccessAction, AccessEntryError, holds_plaintext_number
 from cartax.cases.worklists import WorkFilter, WorkLine
 from cartax.core.masking import MaskingError, mask_rrn
 from cartax.identity import OfficerPrincipal, Permission
@@ -143,7 +143,9 @@ def _search_problems(asked: Search) -> list[FilterProblem]:
             mask_rrn(asked.value)
         except MaskingError:
             problems.append(FilterProblem("value", "search.problem.rrn"))
-    elif asked.kind == "case" and not asked.value.replace("-", "").replace("_", "").isalnum():
+    elif asked.kind == "case" and (
+        not asked.value.replace("-", "").replace("_", "").isalnum() or holds_plaintext_number(asked.value)
+    ):
         problems.append(FilterProblem("value", "search.problem.case"))
     if not MIN_REASON <= len(asked.reason) <= MAX_REASON:
         problems.append(FilterProblem("reason", "search.problem.reason"))
