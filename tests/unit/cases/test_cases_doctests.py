@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["cartax.cases.model", "cartax.cases.computation", "cartax.cases.errors", "cartax.cases.policy",
-           "cartax.cases.service"]  # fmt: skip
+           "cartax.cases.service", "cartax.cases.summaries", "cartax.cases.dashboards",
+           "cartax.web.console.processing"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", MODULES)
