@@ -153,8 +153,8 @@ def api(count: int, folder: Path, http: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=0)
-    parser.add_argument("--api", type=int, default=0)
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--api", type=int, default=2_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cartax-bench-payout-") as folder:
         if args.cases:
