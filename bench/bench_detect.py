@@ -7,8 +7,9 @@ Usage::
     python bench/bench_detect.py --feeds DIR          # feeds already generated (cartax synth --out DIR ...)
 
 Prints the stages (read and validate, holdings and cases, computation, offsets, writing), the whole run's
-wall time, the peak resident memory of this process (getrusage), and an incremental run over one day's worth
-of registry changes (20,000 events' vehicles) with the feeds already in memory.
+wall time and the peak resident memory of this process (getrusage). ``--partitions`` overrides the number of
+vehicle partitions (one per 2,000,000 vehicles by default). The incremental run, on the database, has its own
+benchmark: bench/bench_incremental.py.
 """
 
 from __future__ import annotations
@@ -21,11 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-import polars as pl
-
-from cartax.detection import detect, detect_feeds
-from cartax.detection.incremental import restrict, scope_of
-from cartax.registry.feeds import read_feeds
+from cartax.detection import detect_feeds
 from cartax.registry.synth import SynthOptions, select_districts, synthesize
 from cartax.rules import default_law
 
@@ -51,7 +48,6 @@ def main() -> int:
             )
             print(f"generated {args.vehicles:,} vehicles in {time.perf_counter() - started:.1f} s")
         full(feeds, Path(scratch) / "out" / "cases.parquet", args.partitions)
-        incremental(feeds)
     return 0
 
 
@@ -65,20 +61,6 @@ def full(feeds: Path, out: Path, partitions: int | None) -> None:
     for stage, seconds in summary.seconds.items():
         print(f"  {stage:>18}: {seconds:7.2f} s")
     print(f"  peak RSS: {peak_rss_gb():.2f} GB")
-
-
-def incremental(feeds_dir: Path) -> None:
-    feeds = read_feeds(feeds_dir)
-    events = feeds.registrations.filter(pl.col("date").dt.year() == 2026).tail(DAY_OF_EVENTS)
-    changed = events["vehicle_id"].unique()
-    started = time.perf_counter()
-    scope = scope_of(feeds, 2026, changed.to_list())
-    result = detect(restrict(feeds, scope), 2026, DECIDED, default_law())
-    seconds = time.perf_counter() - started
-    found = f"{scope.height:,} cases recomputed, {result.records.height:,} with refunds"
-    print(
-        f"incremental run: {len(events):,} events on {len(changed):,} vehicles -> {found}, in {seconds:.2f} s"
-    )
 
 
 def peak_rss_gb() -> float:
