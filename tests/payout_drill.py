@@ -447,8 +447,11 @@ def _verify(url: str, bank: FakeBank, amounts: dict[str, int], result: Result) -
     for row in successes:
         instruction = instructions.get(int(row.client_ref))
         if instruction is not None and instruction.state == "paid" and row.transfer_id not in recorded:
-            result.notes.append(f"{row.transfer_id} paid by the bank, another transfer recorded")
             result.mismatches += 1
+    if result.mismatches:
+        result.notes.append(
+            f"{result.mismatches} mismatches: an amount, or a payment recorded under another id"
+        )
 
 
 def main() -> None:
