@@ -131,6 +131,17 @@ class SqlPayout:
             check = HolderCheck.MISMATCH
         if check is not HolderCheck.VERIFIED and source is not AccountSource.PREREGISTERED:
             raise AccountRejectedError(REFUSALS[check], bank=bank_name(code), masked=mask(digits[-4:]))
+        for _ in range(3):
+            try:
+                return self._store_account(owner_id, code, digits, check, source, zero_click)
+            except IntegrityError:  # the same person's first account, registered twice at once: again
+                continue
+        raise PayoutConflictError("account_busy")
+
+    def _store_account(
+        self, owner_id: str, code: str, digits: str, check: HolderCheck, source: AccountSource,
+        zero_click: bool | None,
+    ) -> AccountView:  # fmt: skip
         now = self.clock()
         with self.engine.begin() as connection:
             current = self._current(connection, owner_id, lock=True)
