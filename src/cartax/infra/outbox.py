@@ -7,13 +7,13 @@ worst, never loses one, so consumers deduplicate on ``event_id``.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Protocol
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -128,7 +128,11 @@ def mark_published(connection: Connection, ids: Sequence[int], at: datetime) -> 
 
 def _json_ready(payload: dict[str, Any]) -> dict[str, Any]:
     # Round-trip through JSON now, so a payload that cannot be stored fails in the caller's transaction.
-    return json.loads(json.dumps(payload, default=_encode, ensure_ascii=False))  # type: ignore[no-any-return]
+    try:
+        encoded = orjson.dumps(payload, default=_encode, option=orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError as error:  # the payload's own fault, said in its words
+        raise TypeError(str(error.__cause__ or error)) from error
+    return orjson.loads(encoded)  # type: ignore[no-any-return]
 
 
 def _encode(value: object) -> object:

@@ -15,13 +15,15 @@ from typing import Any
 
 import polars as pl
 from psycopg import sql
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import BindParameter, Connection, Table, and_, bindparam, delete, insert, select, update
 
 from cartax.registry.adapters import tables as t
 
 _SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S%.6f"
 _CHUNK = 100_000
 _IN_LIST = 1_000
+_KEYS_PER_QUERY = 5_000
+"""Keys in one ``IN`` list of a read by key (SQLite allows 32,766 parameters, PostgreSQL 65,535)."""
 _SUBSET = 20_000
 """Above this many keys, reading the whole table and filtering beats lists of ``IN`` queries."""
 
@@ -42,7 +44,9 @@ class SqlRegistryStore:
     def load(self, table: Table, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
         """Every stored row of ``table``: the columns named in ``schema``, typed as ``schema`` says."""
         query = select(*(table.c[name] for name in schema)).compile(dialect=self._connection.dialect)
-        rows = self._connection.exec_driver_sql(str(query)).all()
+        return self._frame(self._connection.exec_driver_sql(str(query)).all(), schema)
+
+    def _frame(self, rows: Sequence[Any], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
         # SQLite hands back dates as text and booleans as 0/1: read them so, then type them.
         raw = {name: (_sqlite_raw(dtype) if self._sqlite else dtype) for name, dtype in schema.items()}
         frame = pl.DataFrame([tuple(row) for row in rows], schema=raw, orient="row")
@@ -68,12 +72,19 @@ class SqlRegistryStore:
         self, table: Table, schema: Mapping[str, pl.DataType], key: str, keys: Sequence[str]
     ) -> pl.DataFrame:
         """The rows of ``table`` whose ``key`` is one of ``keys``, through its index, typed as ``schema``."""
-        columns = [table.c[name] for name in schema]
+        wanted: BindParameter[str] = bindparam("keys", expanding=True)
+        statement = select(*(table.c[name] for name in schema)).where(table.c[key].in_(wanted))
+        # Compiled once; each chunk expands the IN list into its placeholders and runs on the driver, so rows
+        # come back as plain tuples, typed below column by column rather than value by value.
+        compiled = statement.compile(dialect=self._connection.dialect)
         rows: list[tuple[Any, ...]] = []
-        for chunk in _chunks(keys):
-            query = select(*columns).where(table.c[key].in_(chunk))
-            rows.extend(tuple(row) for row in self._connection.execute(query))
-        return pl.DataFrame(rows, schema=schema, orient="row")
+        for chunk in _chunks(keys, _KEYS_PER_QUERY):
+            state = compiled.construct_expanded_state({"keys": chunk})
+            values = state.parameters
+            positions = state.positiontup or ()
+            arguments = tuple(values[name] for name in positions) if compiled.positional else values
+            rows.extend(self._connection.exec_driver_sql(state.statement, arguments).all())
+        return self._frame(rows, schema)
 
     def payment_pairs(self, tax_year: int, key: str, keys: Sequence[str]) -> set[tuple[str, str]]:
         """The (owner, vehicle) pairs with a payment of ``tax_year`` whose ``key`` is one of ``keys``."""
@@ -150,9 +161,9 @@ class SqlRegistryStore:
                 copy.write(chunk.write_csv(include_header=False))
 
 
-def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _IN_LIST):
-        yield list(values[start : start + _IN_LIST])
+def _chunks(values: Sequence[str], size: int = _IN_LIST) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
 
 def _sqlite_raw(dtype: pl.DataType) -> pl.DataType:
