@@ -29,6 +29,8 @@ from cartax.settings import Environment
 DEMO_DISTRICT = "11680"  # 서울특별시 강남구
 DEMO_VEHICLES = 50_000
 DEMO_SEED = 2026
+DEMO_SECOND_OFFICER_ABOVE = 600_000
+"""원: above this the demo's approvals need a second officer (its largest refunds are about 1,200,000원)."""
 
 
 @dataclass(frozen=True)

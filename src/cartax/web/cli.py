@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -46,7 +47,11 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         platform = bootstrap(settings)
         if demo:
-            from cartax.demo import prepare_demo
+            from cartax.demo import DEMO_SECOND_OFFICER_ABOVE, prepare_demo
+
+            # The demo district's refunds stay under the default threshold of a second signature; a
+            # lower one (unless set) lets the demo show maker-checker on its larger claims.
+            os.environ.setdefault("CARTAX_CASES_SECOND_OFFICER_ABOVE", str(DEMO_SECOND_OFFICER_ABOVE))
 
             prepare_demo(platform, typer.echo)
             from cartax.bootstrap import relay_pending
