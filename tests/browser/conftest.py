@@ -1,7 +1,7 @@
 """Browser tests: the system's Chromium, driven by Playwright, against the app served on a real port.
 
-- ``chromium`` (session): headless Chromium from Debian (``make install`` puts it at /usr/bin/chromium;
-  ``CARTAX_CHROMIUM`` points elsewhere). Playwright never downloads a browser of its own here.
+- ``chromium`` (per test module): headless Chromium from Debian (``make install`` puts it at
+  /usr/bin/chromium; ``CARTAX_CHROMIUM`` points elsewhere). Playwright never downloads a browser itself.
 - ``serve(app)``: serves a FastAPI app with uvicorn on a free loopback port in a thread and gives its
   base URL; the server stops when the test ends.
 - ``page``: a fresh browser context and page (Korean locale, no storage shared between tests).
@@ -40,13 +40,15 @@ SERIOUS = frozenset({"serious", "critical"})
 START_PATIENCE_SECONDS = 30
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's synchronous driver runs an event loop in this thread while it
+# is open, and the other suites' tests that call asyncio.run() on the same worker must not meet it.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is not at {CHROMIUM}: run 'make install' (it installs Debian's chromium)")

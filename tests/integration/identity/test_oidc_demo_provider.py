@@ -117,6 +117,7 @@ def test_the_demo_provider_refuses_production() -> None:
         blind_index_key="b" * 40,
         session_secret="s" * 40,
         audit_chain_key="a" * 40,
+        notice_seal_key="n" * 40,
     )
     with pytest.raises(DemoProviderRefusedError, match="production"):
         DemoOidcProvider(settings, issuer=ISSUER, identities=IDENTITIES, clients={"c": [CALLBACK]})
