@@ -253,7 +253,8 @@ def _token_error(code: str, description: str) -> JSONResponse:
 _PAGE = """<!doctype html>
 <html lang="ko">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title></head>
+<title>{title}</title>
+<link rel="stylesheet" href="/static/app/demo-provider.css"></head>
 <body>
 <main>
 {body}
