@@ -94,6 +94,7 @@ def detect_feeds(
 PARTITION_VEHICLES = 2_000_000
 """Vehicles per partition: a larger run builds its holdings, cases and refunds one partition at a time
 (vehicles split by a hash of their id), so its memory is the feeds plus one partition's working set."""
+PARTITION_SEED = 20_261_125
 
 
 def detect(
@@ -126,8 +127,9 @@ def detect(
         totals = case_totals(refunds, batch.cases, feeds.arrears)
         records = case_records(refunds, batch.cases, totals, tax_year, law.version)
     rejects = tuple(sorted((*feeds.rejects, *batch.rejects), key=lambda r: (r.feed, r.row)))
-    summary = _summarise(rejects, found.considered, batch, refunds, records, tax_year, decision_on, law)
-    summary.engine = _name(engine)
+    summary = _summarise(
+        rejects, found.considered, batch, refunds, records, tax_year, decision_on, law, _name(engine)
+    )
     summary.seconds = timer.seconds
     return RunResult(summary, records, refunds, batch, rejects)
 
@@ -148,9 +150,6 @@ def _partitions(feeds: Feeds, count: int) -> Iterator[Part]:
             frame.filter(key == index) for frame, key in zip(frames, keys, strict=True)
         )
         yield vehicles, registrations, payments, exemptions
-
-
-PARTITION_SEED = 20_261_125
 
 
 class _Found:
@@ -201,9 +200,10 @@ def _summarise(
     tax_year: int,
     decision_on: date,
     law: Law,
+    engine: str,
 ) -> RunSummary:
     totals = records.select(pl.col("totals").struct.unnest()).sum() if records.height else None
-    summary = RunSummary(tax_year, decision_on.isoformat(), law.version, "")
+    summary = RunSummary(tax_year, decision_on.isoformat(), law.version, engine)
     summary.cases_considered = considered
     summary.cases_with_refunds = records.height
     summary.refund_entries = refunds.height
