@@ -19,6 +19,7 @@ from cartax.payout.adapters.fake_bank import FakeBank, FakeRail
 from cartax.payout.adapters.sql import SqlPayout
 from cartax.payout.adapters.worker import CrashPoints, PaymentWorker
 from cartax.payout.consumer import payout_events
+from cartax.payout.model import kst_day
 from cartax.payout.ports import ApiRail, CaseGateway, Directory, HolderCheckPort, Person
 from cartax.payout.settings import PayoutSettings
 
@@ -102,13 +103,19 @@ class Payouts:
         return files.apply_results(self.service.engine, results, self.service.clock, source)
 
     def run(self, stop: threading.Event, idle_seconds: float = 0.5, rounds: int = 50) -> None:
-        """The embedded mode's payout loop: settle due zero-click announcements, then pay what is due."""
+        """The embedded mode's payout loop: settle due zero-click announcements, pay what is due, and
+        reconcile the day's transfers with the bank's results as they come (so a paid case shows the money
+        arrived once the bank has confirmed it)."""
         while not stop.is_set():
             try:
                 self.service.settle_announcements()
+                paid = 0
                 for _ in range(rounds):
                     if stop.is_set() or not self.worker.run_once():
                         break
+                    paid += 1
+                if paid:
+                    self.service.reconcile(kst_day(self.service.clock()))
             except Exception as error:  # the loop outlives a database hiccup or a failing bank
                 log.warning("payout loop: %s; retrying", describe_error(error))
             stop.wait(idle_seconds)
