@@ -2,7 +2,9 @@
 
 Only the fonts of the configured folder are used (system fonts are ignored), so every machine prints
 the same glyphs; the Korean fonts are Debian's ``fonts-nanum`` (``make install``). One compiler is kept
-per template, so fonts are loaded once per process, not once per document. Each document's QR code is
+per template, so fonts are loaded once per process, not once per document; a compiler takes one document
+at a time (Typst's refuses a second caller with "Already borrowed"), so the server's threads, each
+downloading a notice, take their turn. Each document's QR code is
 drawn here, from its ``url``, so that the work is done in whichever process typesets the part.
 
 :class:`TypstTypesetter` typesets print parts one after the other in this process;
@@ -41,12 +43,14 @@ class TypstTypesetter:
         self.root = root
         self.qr = SegnoQrCodes()
         self._compilers: dict[Path, typst.Compiler] = {}
+        self._turn = threading.Lock()
 
     def typeset(self, template: Path, data: Mapping[str, Any], *, tagged: bool) -> bytes:
-        compiler = self._compilers.get(template) or self._compiler(template)
         docs = [{**doc, "qr": self.qr.svg(doc["url"])} for doc in data["docs"]]
         inputs = {"data": json.dumps({**data, "docs": docs}, ensure_ascii=False, separators=(",", ":"))}
-        pdf = compiler.compile(format="pdf", sys_inputs=inputs, pdf_tags=tagged)
+        with self._turn:
+            compiler = self._compilers.get(template) or self._compiler(template)
+            pdf = compiler.compile(format="pdf", sys_inputs=inputs, pdf_tags=tagged)
         if not isinstance(pdf, bytes):
             raise TypeError("the typesetter returned no PDF")
         return pdf
