@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -112,6 +112,37 @@ class Catalogue:
         lang = lang if lang in self.messages else DEFAULT_LANGUAGE
         template = self.messages[lang].get(key) or self.messages[DEFAULT_LANGUAGE][key]
         return self._formatters[lang].format(template, **params)
+
+    def compile(self, key: str, lang: str = DEFAULT_LANGUAGE) -> Callable[[Mapping[str, Any]], str]:
+        """:meth:`render` of one key in one language with the template parsed once: the function returned
+        formats a mapping of values exactly as ``render`` does, for texts made by the hundred thousand.
+
+        >>> c = Catalogue({"ko": {"paid": "{{{day:date}}}에 {amount:won}"}})
+        >>> c.compile("paid", "ko")({"amount": 250040, "day": date(2026, 7, 1)})
+        '{2026년 7월 1일}에 250,040원'
+        """
+        lang = lang if lang in self.messages else DEFAULT_LANGUAGE
+        template = self.messages[lang].get(key) or self.messages[DEFAULT_LANGUAGE][key]
+        formatter = self._formatters[lang]
+        parts: list[tuple[str, str | None, str, str | None]] = []
+        for literal, name, spec, conversion in formatter.parse(template):
+            if name is not None and (not name.isidentifier() or "{" in (spec or "")):
+                # Positional, attribute or nested fields: no template of ours has them; render as usual.
+                return lambda values: formatter.vformat(template, (), values)
+            parts.append((literal, name, spec or "", conversion))
+
+        def format_values(values: Mapping[str, Any]) -> str:
+            out: list[str] = []
+            for literal, name, spec, conversion in parts:
+                out.append(literal)
+                if name is not None:
+                    value = values[name]
+                    if conversion:
+                        value = formatter.convert_field(value, conversion)
+                    out.append(formatter.format_field(value, spec))
+            return "".join(out)
+
+        return format_values
 
     def __contains__(self, key: str) -> bool:
         return key in self.messages[DEFAULT_LANGUAGE]
