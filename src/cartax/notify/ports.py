@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from cartax.notify.model import Channel, Contacts, Preferences, Status, Topic
 from cartax.notify.views import InboxItem, MessageView, ReceiptView
@@ -85,6 +85,40 @@ class NewMessage:
     detail: str = "queued"
 
 
+class BulkMessage(NamedTuple):
+    """One rendered message of a bulk queueing (a campaign); what all of them share is in :class:`Batch`.
+    A plain tuple, made by the hundred thousand."""
+
+    ref: str
+    key: str
+    person_id: str
+    case_key: str | None
+    district: str
+    topic: Topic
+    template: str
+    lang: str
+    channel: Channel
+    subject: str
+    body: str
+    params: dict[str, Any]
+    code_digest: str
+    link_ref: str | None
+    """Set when the message has a link to its case (``case_key``)."""
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Messages queued together, each ``queued`` with a first receipt ``detail``, links expiring together."""
+
+    messages: Sequence[BulkMessage]
+    priority: int
+    created_at: datetime
+    link_expires_at: datetime
+    campaign_id: int | None = None
+    detail: str = "campaign"
+
+
 @dataclass(frozen=True, slots=True)
 class Due:
     """A queued message whose time has come, as the dispatcher needs it."""
@@ -127,9 +161,13 @@ class NotifyStore(Protocol):
     def add_message(self, message: NewMessage) -> str:
         """Store a message; with a key already stored, store nothing and return the existing ref."""
 
-    def add_messages(self, messages: Sequence[NewMessage], link_expires_at: datetime) -> int:
-        """Store many messages (with their links and first receipts) in batches, skipping keys already
-        stored; returns how many were new."""
+    def queued_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these keys a stored message already has."""
+
+    def add_batch(self, batch: Batch) -> set[str]:
+        """Store a batch of messages with their links and first receipts, in one transaction. A message
+        whose key, reference, code digest or link reference is already stored is left out; returns the
+        keys of the messages stored."""
 
     def preferences_many(self, person_ids: Sequence[str]) -> dict[str, Preferences]:
         """The stored preferences of these people (absent: the defaults)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from cartax.core.dates import korean_date
 from cartax.notify.errors import InvalidNotifyRequestError, LinkInvalidError
-from cartax.notify.links import LinkSigner, new_code, new_ref, normalise_code
+from cartax.notify.links import LinkSigner, new_code, new_codes, new_ref, new_refs, normalise_code
 from cartax.notify.model import (
     Channel,
     Contacts,
@@ -35,8 +35,18 @@ from cartax.notify.policy import (
     next_seoul_midnight,
     seoul_day,
 )
-from cartax.notify.ports import ContactBook, Due, NewMessage, NotifyStore, Outgoing, Provider, SendResult
-from cartax.notify.templates import CURRENT, render
+from cartax.notify.ports import (
+    Batch,
+    BulkMessage,
+    ContactBook,
+    Due,
+    NewMessage,
+    NotifyStore,
+    Outgoing,
+    Provider,
+    SendResult,
+)
+from cartax.notify.templates import CURRENT, Compiled, compile_template, render
 from cartax.notify.views import DispatchReport, InboxItem, MessageView, Verification
 
 log = logging.getLogger("cartax.notify")
@@ -46,6 +56,12 @@ PRIORITY_EVENT = 10
 """Messages about a person's own case move before campaign and reminder messages."""
 PRIORITY_CAMPAIGN = 100
 DATE_PARAMS = frozenset({"pay_on", "object_by", "paid_on", "lapse_on"})
+BULK_BATCH = 10_000
+"""Messages rendered and stored together (one transaction) by :meth:`NotifyService.queue_many`."""
+DRAWS = 3
+"""Times a bulk message is drawn (reference, code, link) before its batch gives up."""
+FIRST_CHANNEL = first_allowed(Preferences(""))
+"""The first channel of a person who has chosen nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,35 +240,98 @@ class NotifyService:
         priority: int = PRIORITY_CAMPAIGN,
         campaign_id: int | None = None,
     ) -> int:
-        """Queue many messages at once (campaigns, reminders), in batches; returns how many were new
-        (a key already queued is skipped). Each goes on the person's first allowed channel; whether the
-        person can be reached there is checked when it is sent, and an unreachable channel falls back
-        like a failed one."""
+        """Queue many messages at once (campaigns, reminders); returns how many were new (a key already
+        queued, or repeated in ``requests``, is queued once). Each goes on the person's first allowed
+        channel; whether the person can be reached there is checked when it is sent, and an unreachable
+        channel falls back like a failed one.
+
+        Every request is checked and its text rendered and guarded before anything is stored, so a bad
+        one queues nothing; then the messages are stored in batches of :data:`BULK_BATCH`, each in one
+        transaction with its links and first receipts."""
         now = self.clock()
+        first_of_key: dict[str, Request] = {}
         for request in requests:
+            first_of_key.setdefault(request.key, request)
+        unique = list(first_of_key.values())
+        for request in unique:
             _check_person(request.person_id)
-        chosen = self.store.preferences_many(sorted({request.person_id for request in requests}))
-        messages = [
-            self._build(
-                r.person_id,
-                r.topic,
-                r.district,
-                r.params,
-                r.key,
-                r.case_key,
-                r.lang,
-                first_allowed(chosen.get(r.person_id) or Preferences(r.person_id)),
-                Status.QUEUED,
-                "campaign",
-                max(now, r.not_before or now),
-                priority,
-                campaign_id,
-                None,
-                now,
+        for request in unique:
+            self._compiled(request.topic, request.lang).texts(request.params)
+        new = 0
+        for start in range(0, len(unique), BULK_BATCH):
+            new += self._queue_batch(unique[start : start + BULK_BATCH], now, priority, campaign_id)
+        return new
+
+    def _queue_batch(
+        self, requests: Sequence[Request], now: datetime, priority: int, campaign_id: int | None
+    ) -> int:
+        """Queue one batch of distinct keys; a message that lost a draw (its reference, code or link
+        reference already taken: rare, never silently dropped) is drawn and stored again."""
+        queued = self.store.queued_keys([request.key for request in requests])
+        pending = [request for request in requests if request.key not in queued]
+        chosen = self.store.preferences_many(sorted({request.person_id for request in pending}))
+        new = 0
+        for _ in range(DRAWS):
+            if not pending:
+                return new
+            stored = self.store.add_batch(self._render_batch(pending, chosen, now, priority, campaign_id))
+            new += len(stored)
+            left = [request for request in pending if request.key not in stored]
+            if left:  # queued meanwhile by another worker, or a draw taken: only the latter go again
+                queued = self.store.queued_keys([request.key for request in left])
+                left = [request for request in left if request.key not in queued]
+            pending = left
+        if pending:
+            raise RuntimeError(f"{len(pending)} messages could not be stored after {DRAWS} draws")
+        return new
+
+    def _render_batch(
+        self,
+        requests: Sequence[Request],
+        chosen: Mapping[str, Preferences],
+        now: datetime,
+        priority: int,
+        campaign_id: int | None,
+    ) -> Batch:
+        """Render a batch: references, codes and link references drawn together, codes digested and
+        links signed together, each text from its compiled template."""
+        count = len(requests)
+        refs = new_refs(2 * count)
+        codes = new_codes(count)
+        digests = self.signer.code_digests(codes)
+        expires_at = now + self.config.link_lifetime
+        linked = [index for index, request in enumerate(requests) if request.case_key]
+        site = f"{self.config.public_url}/"
+        links = [site] * count
+        tokens = self.signer.sign_many([refs[count + index] for index in linked], expires_at)
+        for index, token in zip(linked, tokens, strict=True):
+            links[index] = f"{site}l/{token}"
+        compiled: dict[tuple[Topic, str], Compiled] = {}
+        messages: list[BulkMessage] = []
+        for index, request in enumerate(requests):
+            topic, lang = request.topic, request.lang
+            renderer = compiled.get((topic, lang)) or compiled.setdefault(
+                (topic, lang), self._compiled(topic, lang)
             )
-            for r in requests
-        ]
-        return self.store.add_messages(messages, now + self.config.link_lifetime)
+            subject, middle = renderer.texts(request.params, guard=False)  # checked by queue_many
+            link, code = links[index], codes[index]
+            preferences = chosen.get(request.person_id)
+            at = request.not_before
+            messages.append(
+                BulkMessage(
+                    refs[index], request.key, request.person_id, request.case_key, request.district, topic,
+                    renderer.template.id, lang,
+                    first_allowed(preferences) if preferences else FIRST_CHANNEL,
+                    subject, renderer.body(subject, middle, link, code),
+                    {**_json_ready(request.params), "link": link, "code": code}, digests[index],
+                    refs[count + index] if request.case_key else None,
+                    at if at is not None and at > now else now,
+                )
+            )  # fmt: skip
+        return Batch(messages, priority, now, expires_at, campaign_id, "campaign")
+
+    def _compiled(self, topic: Topic, lang: str) -> Compiled:
+        return compile_template(CURRENT[topic], lang, self.config.verify_url)
 
     def case_url(self, link_ref: str, now: datetime) -> str:
         token = self.signer.sign(link_ref, now + self.config.link_lifetime)

@@ -7,7 +7,24 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+import orjson
+from psycopg.errors import UniqueViolation
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Row,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from cartax.notify.adapters.tables import (
@@ -21,11 +38,14 @@ from cartax.notify.adapters.tables import (
     tracked_cases,
 )
 from cartax.notify.model import Channel, Preferences, Status, Topic
-from cartax.notify.ports import Due, NewMessage, TrackedCase
+from cartax.notify.ports import Batch, BulkMessage, Due, NewMessage, TrackedCase
 from cartax.notify.views import InboxItem, MessageView, ReceiptView
 
 BATCH = 1000
-"""Rows per statement and transaction in the bulk paths."""
+"""Values in one IN list (SQLite), rows per statement in the bulk paths."""
+ARRAY_BATCH = 50_000
+"""Values in one array parameter (PostgreSQL)."""
+NULL = "\\N"
 AWAITING_ANSWER = "notified"
 """The case state in which a person has been told and has not yet answered (cases' ``notified``)."""
 
@@ -74,52 +94,27 @@ class SqlNotifyStore:
             return str(existing)
         return message.ref
 
-    def add_messages(self, batch: Sequence[NewMessage], link_expires_at: datetime) -> int:
-        new = 0
-        for start in range(0, len(batch), BATCH):
-            chunk = batch[start : start + BATCH]
-            with self.engine.begin() as connection:
-                statement = _insert_ignoring_duplicates(connection.dialect.name)
-                connection.execute(statement, [_message_row(message) for message in chunk])
-                refs = [message.ref for message in chunk]
-                stored = connection.execute(
-                    select(messages.c.id, messages.c.ref).where(messages.c.ref.in_(refs))
-                ).all()
-                ids = {row.ref: row.id for row in stored}
-                fresh = [message for message in chunk if message.ref in ids]
-                if not fresh:
-                    continue
-                connection.execute(
-                    insert(receipts),
-                    [
-                        {"message_id": ids[m.ref], "status": str(m.status), "at": m.created_at,
-                         "provider": "notify", "detail": m.detail[:64]}
-                        for m in fresh
-                    ],
-                )  # fmt: skip
-                linked = [m for m in fresh if m.case_key and m.link_ref]
-                if linked:
-                    connection.execute(
-                        insert(links),
-                        [
-                            {"ref": m.link_ref, "case_key": m.case_key, "created_at": m.created_at,
-                             "expires_at": link_expires_at}
-                            for m in linked
-                        ],
-                    )  # fmt: skip
-                new += len(fresh)
-        return new
+    def queued_keys(self, keys: Sequence[str]) -> set[str]:
+        with self.engine.connect() as connection:
+            return {str(key) for (key,) in _rows_where_in(connection, [messages.c.idem_key], keys)}
+
+    def add_batch(self, batch: Batch) -> set[str]:
+        if not batch.messages:
+            return set()
+        if self.engine.dialect.name == "postgresql":
+            try:
+                with self.engine.begin() as connection:
+                    _copy_batch(connection, batch)
+                return {message.key for message in batch.messages}
+            except UniqueViolation:
+                pass  # a key queued meanwhile by another worker, or a draw already taken: row by row below
+        with self.engine.begin() as connection:
+            return _insert_batch(connection, batch)
 
     def preferences_many(self, person_ids: Sequence[str]) -> dict[str, Preferences]:
-        found: dict[str, Preferences] = {}
         with self.engine.connect() as connection:
-            for start in range(0, len(person_ids), BATCH):
-                query = select(preferences).where(
-                    preferences.c.person_id.in_(person_ids[start : start + BATCH])
-                )
-                for row in connection.execute(query):
-                    found[row.person_id] = _preferences(row)
-        return found
+            found = _rows_where_in(connection, list(preferences.c), person_ids, preferences.c.person_id)
+            return {row.person_id: _preferences(row) for row in found}
 
     def due(self, now: datetime, limit: int) -> Sequence[Due]:
         query = (
@@ -448,6 +443,152 @@ def _message_row(message: NewMessage) -> dict[str, Any]:
         "next_attempt_at": _when(message.next_attempt_at),
         "created_at": message.created_at, "status_at": message.created_at,
         "fallback_of": message.fallback_of, "campaign_id": message.campaign_id,
+    }  # fmt: skip
+
+
+def _rows_where_in(
+    connection: Connection, columns: list[Column[Any]], values: Sequence[str], key: Column[Any] | None = None
+) -> list[Row[Any]]:
+    """The rows whose ``key`` (the first column by default) is one of ``values``: one array parameter a
+    statement on PostgreSQL, lists of :data:`BATCH` elsewhere."""
+    key = columns[0] if key is None else key
+    found: list[Row[Any]] = []
+    if connection.dialect.name == "postgresql":
+        for start in range(0, len(values), ARRAY_BATCH):
+            chunk = list(values[start : start + ARRAY_BATCH])
+            wanted = key == any_(bindparam("values", chunk, type_=ARRAY(String)))
+            found += connection.execute(select(*columns).where(wanted)).all()
+        return found
+    for start in range(0, len(values), BATCH):
+        found += connection.execute(select(*columns).where(key.in_(values[start : start + BATCH]))).all()
+    return found
+
+
+# COPY's text format: a tab between columns, \N for null (see _copy_text for the values).
+_MESSAGE_COLUMNS = (
+    "id", "ref", "idem_key", "person_id", "case_key", "district", "topic", "template", "lang", "channel",
+    "subject", "body", "params", "code_digest", "link_ref", "next_attempt_at", "status", "priority",
+    "attempts", "created_at", "status_at", "campaign_id",
+)  # fmt: skip
+
+
+def _copy_text(value: str) -> str:
+    """A value in ``COPY``'s text format: a backslash, newline, tab and carriage return escaped."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    return value
+
+
+def _copy_batch(connection: Connection, batch: Batch) -> None:
+    """Write a batch with three ``COPY … FROM STDIN`` (messages, links, first receipts) on the caller's
+    transaction; the message ids are taken from their sequence first, so the receipts can name them."""
+    raw = connection.connection.driver_connection
+    text = _copy_text
+    count = len(batch.messages)
+    created = _when(batch.created_at).isoformat()
+    expires = _when(batch.link_expires_at).isoformat()
+    campaign = NULL if batch.campaign_id is None else batch.campaign_id
+    shared = f"{Status.QUEUED}\t{batch.priority}\t0\t{created}\t{created}\t{campaign}\n"
+    moments: dict[datetime, str] = {}
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('notify_messages', 'id')) FROM generate_series(1, %s)",
+            (count,),
+        )
+        ids = [int(row[0]) for row in cursor.fetchall()]
+        lines = []
+        dumps, non_str_keys = orjson.dumps, orjson.OPT_NON_STR_KEYS
+        for message_id, m in zip(ids, batch.messages, strict=True):
+            due = moments.get(m.next_attempt_at) or moments.setdefault(
+                m.next_attempt_at, _when(m.next_attempt_at).isoformat()
+            )
+            key, person, case, district, lang, subject = (
+                m.key, m.person_id, m.case_key or "", m.district, m.lang, m.subject[:200]
+            )  # fmt: skip
+            plain = f"{key}{person}{case}{district}{lang}{subject}"
+            if "\\" in plain or "\n" in plain or "\t" in plain or "\r" in plain:  # rare: escape each
+                key, person, case, district, lang, subject = map(
+                    text, (key, person, case, district, lang, subject)
+                )
+            params = dumps(m.params, option=non_str_keys).decode()  # never a raw tab or newline
+            if "\\" in params:
+                params = params.replace("\\", "\\\\")
+            lines.append(
+                f"{message_id}\t{m.ref}\t{key}\t{person}\t{case if m.case_key is not None else NULL}\t"
+                f"{district}\t{m.topic}\t{m.template}\t{lang}\t{m.channel}\t{subject}\t{text(m.body)}\t"
+                f"{params}\t{m.code_digest}\t{m.link_ref or NULL}\t{due}\t{shared}"
+            )
+        with cursor.copy(f"COPY notify_messages ({', '.join(_MESSAGE_COLUMNS)}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+        linked = [
+            f"{m.link_ref}\t{text(m.case_key)}\t{created}\t{expires}\n"
+            for m in batch.messages
+            if m.link_ref and m.case_key
+        ]
+        if linked:
+            with cursor.copy("COPY notify_links (ref, case_key, created_at, expires_at) FROM STDIN") as copy:
+                copy.write("".join(linked))
+        first = f"\t{Status.QUEUED}\t{created}\tnotify\t{text(batch.detail[:64])}\n"
+        with cursor.copy(
+            "COPY notify_receipts (message_id, status, at, provider, detail) FROM STDIN"
+        ) as copy:
+            copy.write("".join(f"{message_id}{first}" for message_id in ids))
+
+
+def _insert_batch(connection: Connection, batch: Batch) -> set[str]:
+    """Write a batch with INSERTs that skip a message whose key, reference or code digest is stored
+    (SQLite; PostgreSQL when a ``COPY`` met one); a message whose link reference is taken is left out."""
+    candidates = list(batch.messages)
+    link_refs = [m.link_ref for m in candidates if m.link_ref]
+    taken = {str(ref) for (ref,) in _rows_where_in(connection, [links.c.ref], link_refs)}
+    candidates = [m for m in candidates if m.link_ref not in taken]
+    if not candidates:
+        return set()
+    connection.execute(
+        _insert_ignoring_duplicates(connection.dialect.name), [_bulk_row(m, batch) for m in candidates]
+    )
+    columns = [messages.c.ref, messages.c.id, messages.c.idem_key]
+    stored = {row.ref: row for row in _rows_where_in(connection, columns, [m.ref for m in candidates])}
+    fresh = [(stored[m.ref].id, m) for m in candidates if m.ref in stored and stored[m.ref].idem_key == m.key]
+    if not fresh:
+        return set()
+    connection.execute(
+        insert(receipts),
+        [
+            {"message_id": message_id, "status": str(Status.QUEUED), "at": batch.created_at,
+             "provider": "notify", "detail": batch.detail[:64]}
+            for message_id, _ in fresh
+        ],
+    )  # fmt: skip
+    linked = [m for _, m in fresh if m.case_key and m.link_ref]
+    if linked:
+        connection.execute(
+            insert(links),
+            [
+                {"ref": m.link_ref, "case_key": m.case_key, "created_at": batch.created_at,
+                 "expires_at": batch.link_expires_at}
+                for m in linked
+            ],
+        )  # fmt: skip
+    return {m.key for _, m in fresh}
+
+
+def _bulk_row(message: BulkMessage, batch: Batch) -> dict[str, Any]:
+    return {
+        "ref": message.ref, "idem_key": message.key, "person_id": message.person_id,
+        "case_key": message.case_key, "district": message.district, "topic": str(message.topic),
+        "template": message.template, "lang": message.lang, "channel": str(message.channel),
+        "status": str(Status.QUEUED), "priority": batch.priority, "subject": message.subject[:200],
+        "body": message.body, "params": message.params, "code_digest": message.code_digest,
+        "link_ref": message.link_ref, "attempts": 0, "next_attempt_at": _when(message.next_attempt_at),
+        "created_at": batch.created_at, "status_at": batch.created_at, "fallback_of": None,
+        "campaign_id": batch.campaign_id,
     }  # fmt: skip
 
 
