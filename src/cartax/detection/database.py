@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from cartax.detection.adapters.store import StoredRun, store_run
 from cartax.detection.adapters.tables import detection_runs
 from cartax.detection.incremental import restrict, scope_of
-from cartax.detection.run import RunResult, detect
+from cartax.detection.run import UNREAD, RunResult, detect
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
 from cartax.registry import changed_since, scoped_feeds, stored_feeds
 from cartax.rules import Law
@@ -42,12 +42,12 @@ def detect_in_database(
         scope = None
         with engine.connect() as connection:
             if since is None:
-                feeds = stored_feeds(connection)
+                feeds = stored_feeds(connection, drop=UNREAD)
             else:
                 # Only the rows the changes bear on are read, through the indexes: an incremental run
                 # costs what changed, not the size of the registry.
                 vehicles, owners = changed_since(connection, since)
-                feeds = scoped_feeds(connection, tax_year, vehicles, owners)
+                feeds = scoped_feeds(connection, tax_year, vehicles, owners, drop=UNREAD)
                 scope = scope_of(feeds, tax_year, vehicles, owners)
                 feeds = restrict(feeds, scope)
         result = detect(feeds, tax_year, decision_on, law)

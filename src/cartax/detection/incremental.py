@@ -2,8 +2,10 @@
 
 A change to a vehicle (its registration events, payments or exemptions) can change every case on that
 vehicle; a change to an owner's arrears, or to any of their cases, can move the offsets across all of that
-owner's cases of the year. So the scope is: every (owner, vehicle) with a payment of the year on a changed
-vehicle, widened to every case of the owners involved and of owners whose arrears changed. Inside that
+owner's cases of the year. Nothing else joins one case to another: an owner without arrears has cases
+that are independent of each other. So the scope is: every (owner, vehicle) with a payment of the year on
+a changed vehicle, widened to every case of the owners involved who have arrears and of owners whose
+arrears changed. Inside that
 scope the computation is the full one, so an incremental run and a full run agree case by case.
 """
 
@@ -27,7 +29,8 @@ def scope_of(
     pairs = feeds.payments.filter(pl.col("tax_year") == tax_year).select(PAIR).unique()
     on_changed = pairs.filter(pl.col("vehicle_id").is_in(vehicles.implode()))
     involved = pl.concat([on_changed["owner_id"], owners]).unique()
-    return pairs.filter(pl.col("owner_id").is_in(involved.implode())).vstack(on_changed).unique().sort(PAIR)
+    debtors = involved.filter(involved.is_in(feeds.arrears["owner_id"].implode()))
+    return pairs.filter(pl.col("owner_id").is_in(debtors.implode())).vstack(on_changed).unique().sort(PAIR)
 
 
 def restrict(feeds: Feeds, scope: pl.DataFrame) -> Feeds:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Protocol
 
 import orjson
+import polars as pl
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -32,6 +33,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from cartax.infra.bulk import insert_frame
 
 metadata = MetaData()
 
@@ -84,6 +87,34 @@ def add_events(connection: Connection, events: Iterable[OutboxEvent], occurred_a
     if rows:
         connection.execute(insert(outbox), rows)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class EncodedEvents:
+    """Many events of one type whose payloads are already JSON text (built column-wise, e.g. by Polars)."""
+
+    type: str
+    payloads: pl.Series
+
+
+def add_encoded(connection: Connection, events: EncodedEvents, occurred_at: datetime) -> int:
+    """Write ``events`` into the outbox within the caller's transaction, in bulk; return how many.
+
+    The payloads are stored as they are: the caller built them as JSON objects of ids, states and amounts.
+    """
+    count = events.payloads.len()
+    if count:
+        ids = [str(uuid.uuid4()) for _ in range(count)]
+        rows = pl.DataFrame(
+            {
+                "event_id": ids,
+                "type": pl.repeat(events.type, count, eager=True, dtype=pl.String),
+                "payload": events.payloads.cast(pl.String),
+                "occurred_at": pl.repeat(occurred_at, count, eager=True),
+            }
+        )
+        insert_frame(connection, outbox, rows)
+    return count
 
 
 def list_events(

@@ -10,7 +10,7 @@ from typing import Self
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from cartax.infra.outbox import OutboxEvent, add_events
+from cartax.infra.outbox import EncodedEvents, OutboxEvent, add_encoded, add_events
 
 
 class SqlUnitOfWork:
@@ -25,7 +25,7 @@ class SqlUnitOfWork:
         self._sessions = sessions
         self._clock = clock
         self._session: Session | None = None
-        self._events: list[OutboxEvent] = []
+        self._events: list[OutboxEvent | EncodedEvents] = []
 
     def __enter__(self) -> Self:
         if self._session is not None:
@@ -66,8 +66,21 @@ class SqlUnitOfWork:
         self.session  # noqa: B018 - refuses an event outside the block
         self._events.append(event)
 
+    def emit_encoded(self, events: EncodedEvents) -> None:
+        """Queue many events of one type at once, their payloads already JSON (see :meth:`emit`)."""
+        self.session  # noqa: B018 - refuses events outside the block
+        self._events.append(events)
+
     def commit(self) -> None:
-        add_events(self.connection, self._events, self._clock())
+        now, single = self._clock(), list[OutboxEvent]()
+        for event in self._events:  # in the order they were raised
+            if isinstance(event, EncodedEvents):
+                add_events(self.connection, single, now)
+                add_encoded(self.connection, event, now)
+                single = []
+            else:
+                single.append(event)
+        add_events(self.connection, single, now)
         self._events = []
         self.session.commit()
 

@@ -128,6 +128,11 @@ EXEMPTIONS = _Entity(
 )
 
 
+ENTITIES = (VEHICLES, OWNERS, REGISTRATIONS, PAYMENTS, ARREARS, EXEMPTIONS)
+STATISTICS_AFTER = 50_000
+"""Rows inserted into a table by one load above which its planner statistics are refreshed at once."""
+
+
 def ingest_feeds(feeds: Feeds, uow: RegistryUnitOfWork, cipher: PiiCipher) -> IngestReport:
     """Store the accepted rows of ``feeds`` in one transaction; return what was inserted and updated."""
     started = time.perf_counter()
@@ -148,6 +153,10 @@ def ingest_feeds(feeds: Feeds, uow: RegistryUnitOfWork, cipher: PiiCipher) -> In
                 FeedsIngested(loader.ingest_id, report.inserted, report.updated, report.rejected, loader.now)
             )
         uow.store.finish_ingest(loader.ingest_id, uow.now(), report.summary())
+        # After a large load the planner's statistics are stale until autovacuum comes round; refresh
+        # them now, so the next reads by key (an incremental detection) use the indexes at once.
+        large = {name for name, count in counts.items() if count.inserted >= STATISTICS_AFTER}
+        uow.store.refresh_statistics([entity.table for entity in ENTITIES if entity.feed in large])
         uow.commit()
     return report
 

@@ -28,7 +28,7 @@ class Clock:
         return self.now
 
 
-def feeds(directory: Path, transfer_day: str) -> Path:
+def feeds(directory: Path, transfer_day: str, arrears: int = 0) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     rows = {
         "vehicles": ["v1,12가3456,passenger,private,1999,,,,2025-03-10,2025",
@@ -38,6 +38,7 @@ def feeds(directory: Path, transfer_day: str) -> Path:
         "owners": ["o,person,가상인,900101-1000000,,,,11110,,,", "b,person,가상인,,,,,11110,,,"],
         "payments": ["p1,v1,o,2026,prepay_jan,2026-01-25,381510,114460,11110,false",
                      "p2,v2,o,2026,june_lump,2026-06-20,63380,19010,11110,false"],
+        "arrears": [f"o,11110,{arrears}"] if arrears else [],
     }  # fmt: skip
     for name, lines in rows.items():
         text = "\n".join([",".join(FEED_COLUMNS[name]), *lines]) + "\n"
@@ -67,8 +68,24 @@ def test_full_then_incremental(migrated_db_url: str, tmp_path: Path) -> None:
     ingest(migrated_db_url, feeds(tmp_path / "b", "2026-06-01"), clock)  # the transfer date corrected
     corrected = detect_in_database(migrated_db_url, law, clock, 2026, DECIDED, incremental=True)
     assert (corrected.stored.new, corrected.stored.recomputed) == (0, 1)
-    assert corrected.result.summary.cases_considered == 2  # owner o's cases: the corrected car and the van
+    # Owner o has no arrears, so their van's case cannot move: only the corrected car's case is examined.
+    assert corrected.result.summary.cases_considered == 1
     engine = make_engine(migrated_db_url)
     (event,) = list_events(engine, event_type="RefundRecomputed")
     engine.dispose()
     assert event.payload["previous_totals"]["refund"] == 250040
+
+
+def test_an_owner_with_arrears_has_all_their_cases_recomputed(migrated_db_url: str, tmp_path: Path) -> None:
+    clock, law = Clock(), default_law()
+    ingest(migrated_db_url, feeds(tmp_path / "a", "2026-07-01", arrears=100_000), clock)
+    full = detect_in_database(migrated_db_url, law, clock, 2026, DECIDED, incremental=False)
+    assert full.result.records["totals"].struct.field("offset").to_list() == [100_000]
+
+    ingest(migrated_db_url, feeds(tmp_path / "b", "2026-06-01", arrears=100_000), clock)
+    corrected = detect_in_database(migrated_db_url, law, clock, 2026, DECIDED, incremental=True)
+    # Offsets join an owner's cases in a district: the corrected car and the van are examined together.
+    assert corrected.result.summary.cases_considered == 2
+    assert corrected.stored.recomputed == 1
+    everything = detect_in_database(migrated_db_url, law, clock, 2026, DECIDED, incremental=False)
+    assert everything.stored.new == everything.stored.recomputed == 0  # the incremental run agreed

@@ -22,6 +22,8 @@ from cartax.detection.cases import with_case_keys
 from cartax.detection.events import RefundDetected, RefundRecomputed
 from cartax.detection.requests import case_requests
 from cartax.detection.run import RunResult
+from cartax.infra.bulk import insert_frame, key_table, read_frame
+from cartax.infra.outbox import EncodedEvents
 from cartax.infra.uow import SqlUnitOfWork
 from cartax.rules import Law
 
@@ -106,25 +108,20 @@ def _found(result: RunResult, decision_on: date) -> pl.DataFrame:
 
 def _stored(connection: Any, tax_year: int, scope: pl.DataFrame | None) -> pl.DataFrame:
     """The stored cases of ``tax_year``: all of them, or (incremental) those of the scope, by key."""
-    c = detected_cases.c
-    columns = (c.case_key, c.owner_id, c.vehicle_id, c.fingerprint, c.refund, c.interest, c.offset,
-               c.payable, c.record)  # fmt: skip
     if scope is None:
-        rows = connection.execute(select(*columns).where(c.tax_year == tax_year)).all()
-    else:
-        # The scope's case keys, looked up by the primary key: not every stored case of the year.
-        keys = with_case_keys(scope.select("owner_id", "vehicle_id").unique(), tax_year)["case_key"].sort()
-        rows = []
-        for start in range(0, keys.len(), _KEYS_PER_QUERY):
-            chunk = keys.slice(start, _KEYS_PER_QUERY).to_list()
-            rows.extend(connection.execute(select(*columns).where(c.case_key.in_(chunk))).all())
-    text, money = pl.String, pl.Int64
-    schema = {"case_key": text, "owner_id": text, "vehicle_id": text, "fingerprint": text, "refund": money,
-              "interest": money, "offset": money, "payable": money, "record": text}  # fmt: skip
-    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
+        columns = (detected_cases.c[name] for name in _STORED)
+        return read_frame(connection, select(*columns).where(detected_cases.c.tax_year == tax_year), _STORED)
+    # The scope's case keys, looked up by the primary key: not every stored case of the year.
+    keys = with_case_keys(scope.select("owner_id", "vehicle_id").unique(), tax_year)["case_key"]
+    with key_table(connection, keys) as wanted:
+        return wanted.rows(detected_cases, _STORED, "case_key")
 
 
-_KEYS_PER_QUERY = 1_000
+_STORED = {
+    "case_key": pl.String(), "owner_id": pl.String(), "vehicle_id": pl.String(), "fingerprint": pl.String(),
+    "refund": pl.Int64(), "interest": pl.Int64(), "offset": pl.Int64(), "payable": pl.Int64(),
+    "record": pl.String(),
+}  # fmt: skip
 
 
 def _diff(found: pl.DataFrame, stored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -167,9 +164,11 @@ def _insert_new(uow: SqlUnitOfWork, new: pl.DataFrame, run_id: int) -> None:
     rows = new.drop("previous_fingerprint", "previous_totals").with_columns(
         pl.lit(run_id).alias("first_run_id"), pl.lit(run_id).alias("last_run_id")
     )
-    uow.connection.execute(insert(detected_cases), rows.to_dicts())
-    for record in rows["record"].to_list():
-        uow.emit(RefundDetected(json.loads(record), run_id))
+    insert_frame(uow.connection, detected_cases, rows)
+    # RefundDetected's payload is the record with the run's id after it (RefundDetected.payload), built
+    # column-wise: each record is a JSON object, so its closing brace gives way to one more member.
+    payloads = pl.col("record").str.strip_suffix("}") + pl.lit(f',"run_id":{int(run_id)}}}')
+    uow.emit_encoded(EncodedEvents(RefundDetected.TYPE, rows.select(payloads)["record"]))
 
 
 def _recompute(uow: SqlUnitOfWork, changed: pl.DataFrame, run_id: int) -> None:

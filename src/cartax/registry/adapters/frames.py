@@ -6,12 +6,13 @@ vehicle, and payments made on the same day, keep their order of arrival: the loa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import polars as pl
 from sqlalchemy import Connection, Table, select, union
 
+from cartax.infra.bulk import key_table
 from cartax.registry.adapters import tables as t
 from cartax.registry.adapters.store import SqlRegistryStore
 from cartax.registry.feeds import Feeds
@@ -42,49 +43,80 @@ EXEMPTIONS = {
 }  # fmt: skip
 
 
-def stored_feeds(connection: Connection) -> Feeds:
-    """Everything the registry holds, as the typed frames of :class:`Feeds` (no rejects: it was validated)."""
+def stored_feeds(connection: Connection, drop: Unread = None) -> Feeds:
+    """Everything the registry holds, as the typed frames of :class:`Feeds` (no rejects: it was validated).
+
+    ``drop`` names, per feed, columns the caller does not read; they are not fetched (as in ``read_feeds``).
+    """
     store = SqlRegistryStore(connection)
-    registrations = store.load(t.registrations, REGISTRATIONS).with_columns(_arrival())
-    payments = store.load(t.payments, PAYMENTS).with_columns(_arrival())
+    schemas = _schemas(drop)
+    registrations = store.load(t.registrations, schemas["registrations"]).with_columns(_arrival())
+    payments = store.load(t.payments, schemas["payments"]).with_columns(_arrival())
     return Feeds(
-        vehicles=_numbered(store.load(t.vehicles, VEHICLES)),
+        vehicles=_numbered(store.load(t.vehicles, schemas["vehicles"])),
         registrations=registrations.drop("ingest_id", "file_row"),
-        owners=_numbered(store.load(t.owners, OWNERS)),
+        owners=_numbered(store.load(t.owners, schemas["owners"])),
         payments=payments.drop("ingest_id", "file_row"),
-        arrears=store.load(t.arrears, ARREARS),
-        exemptions=store.load(t.exemptions, EXEMPTIONS).rename({"id": "row"}),
+        arrears=store.load(t.arrears, schemas["arrears"]),
+        exemptions=store.load(t.exemptions, schemas["exemptions"]).rename({"id": "row"}),
         rejects=(),
     )
 
 
+Unread = Mapping[str, Sequence[str]] | None
+
+
+def _schemas(drop: Unread) -> dict[str, Mapping[str, pl.DataType]]:
+    feeds: dict[str, Mapping[str, pl.DataType]] = {
+        "vehicles": VEHICLES, "registrations": REGISTRATIONS, "owners": OWNERS, "payments": PAYMENTS,
+        "arrears": ARREARS, "exemptions": EXEMPTIONS,
+    }  # fmt: skip
+    unread = drop or {}
+    return {
+        feed: {name: dtype for name, dtype in schema.items() if name not in unread.get(feed, ())}
+        for feed, schema in feeds.items()
+    }
+
+
 def scoped_feeds(
-    connection: Connection, tax_year: int, vehicles: Sequence[str], owners: Sequence[str]
+    connection: Connection, tax_year: int, vehicles: Sequence[str], owners: Sequence[str], drop: Unread = None
 ) -> Feeds:
     """The stored rows that changes to ``vehicles`` and to ``owners``' arrears can bear on, read through
-    the tables' indexes: every (owner, vehicle) of ``tax_year`` on a changed vehicle or of an owner
-    involved (one of those pairs' owners, or a changed owner), with the whole history of their vehicles.
+    the tables' indexes: every (owner, vehicle) of ``tax_year`` on a changed vehicle, and, for the owners
+    involved who have arrears (one of those pairs' owners, or a changed owner), every (owner, vehicle) of
+    theirs, since offsets against arrears join an owner's cases; with the whole history of their vehicles.
 
     An incremental run reads these instead of the whole registry; narrowed by the detection's own
     scope, they give the same cases as the whole registry does.
     """
-    store = SqlRegistryStore(connection)
-    pairs = store.payment_pairs(tax_year, "vehicle_id", sorted(set(vehicles)))
-    involved = sorted(set(owners) | {owner for owner, _ in pairs})
-    pairs |= store.payment_pairs(tax_year, "owner_id", involved)
-    in_scope = sorted(set(vehicles) | {vehicle for _, vehicle in pairs})
-    people = sorted(set(involved) | {owner for owner, _ in pairs})
-    registrations = store.load_where(t.registrations, REGISTRATIONS, "vehicle_id", in_scope)
-    payments = store.load_where(t.payments, PAYMENTS, "vehicle_id", in_scope)
-    return Feeds(
-        vehicles=_numbered(store.load_where(t.vehicles, VEHICLES, "vehicle_id", in_scope)),
-        registrations=registrations.with_columns(_arrival()).drop("ingest_id", "file_row"),
-        owners=_numbered(store.load_where(t.owners, OWNERS, "owner_id", people)),
-        payments=payments.with_columns(_arrival()).drop("ingest_id", "file_row"),
-        arrears=store.load_where(t.arrears, ARREARS, "owner_id", people),
-        exemptions=store.load_where(t.exemptions, EXEMPTIONS, "vehicle_id", in_scope).rename({"id": "row"}),
-        rejects=(),
-    )
+    schemas = _schemas(drop)
+    with (
+        key_table(connection, vehicles) as in_scope,
+        key_table(connection, owners) as people,
+        key_table(connection) as debtors,
+    ):
+        # The scope is widened on the server: the owners who paid this year's tax on a changed vehicle,
+        # then every vehicle that those of them with arrears (and owners whose arrears changed) paid
+        # this year's tax on.
+        people.add_joined(in_scope, t.payments, "owner_id", "vehicle_id", tax_year=tax_year)
+        debtors.add_joined(people, t.arrears, "owner_id", "owner_id")
+        in_scope.add_joined(debtors, t.payments, "vehicle_id", "owner_id", tax_year=tax_year)
+        registrations = in_scope.rows(t.registrations, schemas["registrations"], "vehicle_id")
+        payments = in_scope.rows(t.payments, schemas["payments"], "vehicle_id")
+        return Feeds(
+            vehicles=_numbered(
+                in_scope.rows(t.vehicles, schemas["vehicles"], "vehicle_id").sort("vehicle_id")
+            ),
+            registrations=registrations.with_columns(_arrival()).drop("ingest_id", "file_row"),
+            owners=_numbered(people.rows(t.owners, schemas["owners"], "owner_id").sort(OWNER)),
+            payments=payments.with_columns(_arrival()).drop("ingest_id", "file_row"),
+            arrears=people.rows(t.arrears, schemas["arrears"], "owner_id"),
+            exemptions=in_scope.rows(t.exemptions, schemas["exemptions"], "vehicle_id").rename({"id": "row"}),
+            rejects=(),
+        )
+
+
+VEHICLE, OWNER = "vehicle_id", "owner_id"
 
 
 def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
