@@ -41,7 +41,8 @@ if TYPE_CHECKING:  # the database and web stack is imported by `connect`, so `ca
 
 DEMO_ISSUER_PATH = "/demo-oidc"
 DEMO_IDENTITIES = 5
-"""How many owners with cases the embedded demo provider offers to sign in as."""
+"""How many owners with cases the embedded demo provider offers to sign in as (unless
+``CARTAX_DEMO_IDENTITIES`` says otherwise)."""
 
 
 def pii_cipher(settings: Settings) -> PiiCipher:
@@ -308,7 +309,8 @@ def _citizen_sign_in(
         secret = settings.oidc_client_secret.get_secret_value() or None
         config = OidcConfig(settings.oidc_issuer, client_id, redirect, secret)
         return OidcClient(config, clock=clock), None
-    owners = lists.owners(DEMO_IDENTITIES) if settings.environment is not Environment.PRODUCTION else []
+    production = settings.environment is Environment.PRODUCTION
+    owners = [] if production else lists.owners(settings.demo_identities)
     if not owners:
         return None, None
     identities = [DemoIdentity(owner, f"시연 시민 {n} ({owner})") for n, owner in enumerate(owners, 1)]

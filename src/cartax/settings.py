@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     """How long before a session ends the screen offers to extend it (at least 2 minutes)."""
     oidc_issuer: str = ""
     """The citizens' OpenID provider; empty outside production means the built-in demo provider."""
+    demo_identities: int = Field(default=5, ge=1, le=100_000)
+    """How many owners with cases the built-in demo provider offers (a load test offers thousands);
+    nothing outside development and test, where that provider is refused."""
     oidc_client_id: str = "cartax-portal"
     oidc_client_secret: SecretStr = SecretStr("")
     audit_chain_key: SecretStr = SecretStr(DEV_SECRET + "-audit-chain")

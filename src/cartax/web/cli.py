@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from pydantic import ValidationError
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -25,6 +26,12 @@ def register(app: typer.Typer) -> None:
         port: Annotated[
             int | None, typer.Option(min=1, max=65535, help="port (default CARTAX_PORT, else 8000)")
         ] = None,
+        workers: Annotated[
+            int,
+            typer.Option(
+                min=1, max=64, help="server processes sharing the port (more than one: services mode only)"
+            ),
+        ] = 1,
     ) -> None:
         """Serve the pages and the HTTP API (/api/v1, /openapi.json)."""
         # Imported here so that `cartax calc` and the other commands start without the web stack.
@@ -43,6 +50,14 @@ def register(app: typer.Typer) -> None:
         if demo and settings.environment is Environment.PRODUCTION:
             typer.echo(
                 "cartax serve: --demo is for development; unset CARTAX_ENVIRONMENT=production", err=True
+            )
+            raise typer.Exit(2)
+        if workers > 1 and (demo or settings.event_bus == "inprocess"):
+            typer.echo(
+                "cartax serve: the embedded mode relays events inside its one process; several workers "
+                "need the services mode (CARTAX_EVENT_BUS=nats, with `cartax events relay` and "
+                "`cartax events consume` beside them)",
+                err=True,
             )
             raise typer.Exit(2)
         platform = bootstrap(settings)
@@ -71,14 +86,27 @@ def register(app: typer.Typer) -> None:
             f"cartax {settings.environment.value}: http://{bind_host}:{bind_port} "
             f"(rules {platform.law.version}; stop with Ctrl+C)"
         )
+        # Several workers each build the app from the same environment (uvicorn imports the factory in
+        # every process); one serves the app built here.
         uvicorn.run(
-            create_app(platform),
+            create_app(platform) if workers == 1 else f"{__name__}:app_from_environment",
+            factory=workers > 1,
+            workers=workers,
             host=bind_host,
             port=bind_port,
             server_header=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             log_level="info",
         )
+
+
+def app_from_environment() -> FastAPI:
+    """The app from the ``CARTAX_*`` environment: what each of several server processes runs."""
+    from cartax.bootstrap import bootstrap
+    from cartax.settings import Settings
+    from cartax.web import create_app
+
+    return create_app(bootstrap(Settings()))
 
 
 def _describe(error: ValidationError) -> str:
