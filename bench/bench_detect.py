@@ -7,9 +7,9 @@ Usage::
     python bench/bench_detect.py --feeds DIR          # feeds already generated (cartax synth --out DIR ...)
 
 Prints the stages (read and validate, holdings and cases, computation, offsets, writing), the whole run's
-wall time and the peak resident memory of this process (getrusage). ``--partitions`` overrides the number of
-vehicle partitions (one per 2,000,000 vehicles by default). The incremental run, on the database, has its own
-benchmark: bench/bench_incremental.py.
+wall time and the peak resident memory of this process (getrusage). A Parquet vehicles feed of more than
+4,000,000 vehicles is read one partition of vehicles at a time (``FeedParts``); ``--partitions`` sets their
+number. The incremental run, on the database, has its own benchmark: bench/bench_incremental.py.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument("--feeds", type=Path)
     parser.add_argument("--vehicles", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--partitions", type=int, help="vehicle partitions (default: one per 2,000,000)")
+    parser.add_argument("--partitions", type=int, help="vehicle partitions read one at a time (default: one per 4,000,000 vehicles of a Parquet feed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cartax-bench-detect-") as scratch:
         feeds = args.feeds

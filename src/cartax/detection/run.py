@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -17,7 +17,7 @@ from cartax.detection.offsets import case_totals
 from cartax.detection.output import case_records, write_cases
 from cartax.detection.scalar import compute_scalar
 from cartax.detection.vectorised import compute_vectorised
-from cartax.registry.feeds import Feeds, Reject, read_feeds, write_rejects
+from cartax.registry.feeds import FeedParts, Feeds, Part, Reject, read_feeds, write_rejects
 from cartax.rules import Law
 
 Engine = Callable[[CaseBatch, Law, date], pl.DataFrame]
@@ -79,10 +79,17 @@ def detect_feeds(
 ) -> RunResult:
     """Read the feeds in ``feeds_dir``, find every refund case of ``tax_year`` and write ``out``."""
     timer = _Timer()
-    with timer("read_and_validate"):
-        # Detection reads nobody's personal data, and of the rest only what the law needs.
-        feeds = read_feeds(feeds_dir, personal=False, drop=UNREAD)
-    result = detect(feeds, tax_year, decision_on, law, engine, timer, partitions=partitions)
+    count = partitions or _parts_for(feeds_dir)
+    if count > 1:
+        # Larger than memory: each partition of vehicles is read, validated and detected in turn.
+        parts = FeedParts(feeds_dir, count, drop=UNREAD)
+        result = _run(_timed(parts, timer), parts.arrears, lambda: parts.rejects, tax_year, decision_on, law,
+                      engine, timer)  # fmt: skip
+    else:
+        with timer("read_and_validate"):
+            # Detection reads nobody's personal data, and of the rest only what the law needs.
+            feeds = read_feeds(feeds_dir, personal=False, drop=UNREAD)
+        result = detect(feeds, tax_year, decision_on, law, engine, timer)
     with timer("write"):
         write_cases(result.records, out, fmt)
         write_rejects(result.rejects, out.parent / "rejects.csv")
@@ -113,10 +120,26 @@ def detect(
     vehicle's rows, so partitions by vehicle are independent; offsets, which span an owner's cases, are
     taken afterwards over the refunds of every partition.
     """
-    timer = timer or _Timer()
     count = partitions or max(1, -(-feeds.vehicles.height // PARTITION_VEHICLES))
+    parts = _partitions(feeds, count)
+    timer = timer or _Timer()
+    return _run(parts, feeds.arrears, lambda: feeds.rejects, tax_year, decision_on, law, engine, timer)
+
+
+def _run(
+    parts: Iterable[Part],
+    arrears: pl.DataFrame,
+    feed_rejects: Callable[[], Sequence[Reject]],
+    tax_year: int,
+    decision_on: date,
+    law: Law,
+    engine: Engine,
+    timer: _Timer,
+) -> RunResult:
+    """Cases, refunds and offsets over ``parts`` (independent partitions of vehicles); ``feed_rejects``
+    is asked for the feeds' rejects once every part has been read."""
     found = _Found()
-    for part in _partitions(feeds, count):
+    for part in parts:
         with timer("build_cases"):
             batch = build_cases(*part, tax_year)
         with timer("compute"):
@@ -124,9 +147,9 @@ def detect(
         del batch
     batch, refunds = found.result(tax_year)
     with timer("offset"):
-        totals = case_totals(refunds, batch.cases, feeds.arrears)
+        totals = case_totals(refunds, batch.cases, arrears)
         records = case_records(refunds, batch.cases, totals, tax_year, law.version)
-    rejects = tuple(sorted((*feeds.rejects, *batch.rejects), key=lambda r: (r.feed, r.row)))
+    rejects = tuple(sorted((*feed_rejects(), *batch.rejects), key=lambda r: (r.feed, r.row)))
     summary = _summarise(
         rejects, found.considered, batch, refunds, records, tax_year, decision_on, law, _name(engine)
     )
@@ -134,8 +157,32 @@ def detect(
     return RunResult(summary, records, refunds, batch, rejects)
 
 
-Part = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
-"""A partition's vehicles, registration events, payments and exemptions."""
+STREAM_VEHICLES = 4_000_000
+"""Above this many vehicles (in a Parquet feed) a run reads the feeds one partition at a time."""
+
+
+def _parts_for(feeds_dir: Path) -> int:
+    """Partitions for the feeds in ``feeds_dir``: one unless the vehicles feed is larger than
+    :data:`STREAM_VEHICLES` (counted from the Parquet footer; CSV feeds are read whole)."""
+    path = feeds_dir / "vehicles.parquet"
+    if not path.is_file():
+        return 1
+    try:
+        vehicles = int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    except (OSError, pl.exceptions.PolarsError):
+        return 1  # not readable as Parquet: the whole read says why, as a feed error
+    return max(1, -(-vehicles // STREAM_VEHICLES))
+
+
+def _timed(parts: Iterable[Part], timer: _Timer) -> Iterator[Part]:
+    """The parts, the reading of each timed as a stage."""
+    iterator = iter(parts)
+    while True:
+        with timer("read_and_validate"):
+            part = next(iterator, None)
+        if part is None:
+            return
+        yield part
 
 
 def _partitions(feeds: Feeds, count: int) -> Iterator[Part]:

@@ -9,7 +9,7 @@ what is accepted, never the value found, so that a reject carries no personal da
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -66,13 +66,19 @@ def required_id(column: str) -> Check:
     return Check(MISSING_VALUE, column, f"{column} is empty; it is required", blank)
 
 
-def unique(column: str, frame: pl.DataFrame) -> Check:
+def unique(column: str, frame: pl.DataFrame, later_rows: pl.Series | None = None) -> Check:
+    """No id used twice. ``later_rows`` are the file lines of the later uses when the frame holds only part
+    of its file (they were found over the whole file's column); without it the frame is the whole file."""
+    if later_rows is None:
+        later = later_duplicates(frame.get_column(column))
+    else:
+        later = frame.get_column(ROW).is_in(later_rows.implode())
     return Check(
         DUPLICATE_ID,
         column,
         f"{column} is already used by an earlier row; every row needs its own {column} (the first is kept)",
         pl.col(f"__later_{column}"),
-        later_duplicates(frame.get_column(column)).alias(f"__later_{column}"),
+        later.alias(f"__later_{column}"),
     )
 
 
@@ -183,6 +189,11 @@ class References:
     owners: Known
     unknown: dict[tuple[str, str], pl.Series]
     """(feed, column) → true on the rows whose id is not accepted."""
+    later: dict[tuple[str, str], pl.Series] = field(default_factory=dict)
+    """(feed, id column) → the file lines that reuse an earlier row's id, when a feed is read in parts."""
+
+    def unique(self, feed: str, column: str, frame: pl.DataFrame) -> Check:
+        return unique(column, frame, self.later.get((feed, column)))
 
     def check(self, feed: str, column: str, when: pl.Expr | None = None) -> list[Check]:
         kind = "vehicle" if column == "vehicle_id" else "owner"

@@ -105,16 +105,20 @@ def locate(directory: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def read_raw(name: str, path: Path, leave_out: Sequence[str] = ()) -> RawFeed:
+def read_raw(name: str, path: Path, leave_out: Sequence[str] = (), keep: pl.Expr | None = None) -> RawFeed:
     """Read one feed file (CSV or Parquet by its suffix) with every contract column as text.
 
     ``leave_out`` names columns the caller does not need and that no rule reads (the owners' personal
-    columns, for detection): a Parquet file does not even load them.
+    columns, for detection): a Parquet file does not even load them. ``keep`` (an expression over the
+    raw columns) reads only the rows it is true on, each still numbered by its line in the file; from a
+    Parquet file the others are dropped as each row group is read, so they never take memory at once.
     """
     if path.suffix == ".parquet":
-        frame = _read_parquet(name, path, leave_out)
+        frame = _read_parquet(name, path, leave_out, keep)
     else:
         frame = _read_csv(name, path).drop(leave_out)
+        if keep is not None:
+            frame = frame.filter(keep.fill_null(False))
     return RawFeed(name, path, frame)
 
 
@@ -211,7 +215,9 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) == b"\n"
 
 
-def _read_parquet(name: str, path: Path, leave_out: Sequence[str] = ()) -> pl.DataFrame:
+def _read_parquet(
+    name: str, path: Path, leave_out: Sequence[str] = (), keep: pl.Expr | None = None
+) -> pl.DataFrame:
     try:
         schema = pl.read_parquet_schema(path)
     except Exception:  # any failure to read the footer means the file is not Parquet
@@ -226,12 +232,17 @@ def _read_parquet(name: str, path: Path, leave_out: Sequence[str] = ()) -> pl.Da
                 "use text, whole numbers, dates or booleans",
             )
     columns = [column for column in FEED_COLUMNS[name] if column not in leave_out]
-    frame = pl.read_parquet(path, columns=columns).select(
-        _as_read(column, schema[column]) for column in columns
+    lazy = (
+        pl.scan_parquet(path)
+        .select(_as_read(column, schema[column]) for column in columns)
+        .with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
     )
-    rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True).alias(ROW)
+    if keep is not None:
+        lazy = lazy.filter(keep.fill_null(False))
+    frame = lazy.collect()
+    rows = frame.get_column(ROW)
     return _normalise(
-        frame, {column: columns.index(column) for column in positions if column in columns}, rows
+        frame.drop(ROW), {column: columns.index(column) for column in positions if column in columns}, rows
     )
 
 

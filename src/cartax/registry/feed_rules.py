@@ -129,7 +129,7 @@ def registration_checks(frame: pl.DataFrame, refs: References) -> list[Check]:
     deregistration = _is("event", "deregistration")
     return fc.chain(
         fc.required_id("event_id"),
-        fc.unique("event_id", frame),
+        refs.unique("registrations", "event_id", frame),
         fc.required("vehicle_id"),
         refs.check("registrations", "vehicle_id"),
         fc.required("event"),
@@ -161,7 +161,7 @@ def payment_checks(frame: pl.DataFrame, refs: References) -> list[Check]:
     s = frame.schema
     return fc.chain(
         fc.required_id("payment_id"),
-        fc.unique("payment_id", frame),
+        refs.unique("payments", "payment_id", frame),
         fc.required("vehicle_id"),
         refs.check("payments", "vehicle_id"),
         fc.required("owner_id"),

@@ -15,7 +15,7 @@ owners' personal columns are carried as read and never validated, logged or quot
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -42,6 +42,7 @@ __all__ = [
     "REASON_CODES",
     "REQUIRED_FEEDS",
     "FeedError",
+    "FeedParts",
     "Feeds",
     "Reject",
     "read_feeds",
@@ -143,6 +144,96 @@ def read_feeds(
     return Feeds(vehicles, registrations, owners, payments, arrears, exemptions, tuple(rejects), read)
 
 
+Part = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+"""One partition's accepted vehicles, registration events, payments and exemptions."""
+PART_SEED = 20_261_125
+UNIQUE_IN_PARTS = {"registrations": "event_id", "payments": "payment_id"}
+"""Ids of the partitioned feeds other than the vehicle's: their uniqueness is checked over the whole file."""
+
+
+class FeedParts:
+    """The feeds read one partition of vehicles at a time, for runs larger than memory.
+
+    The vehicles are split by a hash of their id; each partition is read from the files with only its
+    own rows of vehicles, registrations, payments and exemptions (the rest of each row group is dropped
+    as it is read), validated and typed; so memory holds one partition, the accepted owner ids and the
+    arrears, whatever the number of vehicles. The answer is the whole read's: a vehicle's rows all fall
+    in its partition, the owners and arrears are read whole, and the ids that must be unique across a
+    whole file (events, payments) are checked over the whole column first. ``rejects`` and ``read``
+    are complete once every partition has been read.
+    """
+
+    def __init__(
+        self, directory: Path, count: int, *, drop: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        if not directory.is_dir():
+            raise FeedError(None, "the feeds directory does not exist or is not a directory")
+        self.count = count
+        self.rejects: list[Reject] = []
+        self.read: dict[str, int] = dict.fromkeys(REQUIRED_FEEDS + OPTIONAL_FEEDS, 0)
+        self._paths = _locate_all(directory)
+        self._unread = drop or {}
+        raw = self._raw("owners", leave_out=r.PERSONAL_COLUMNS)
+        owners, self._owners = _accept(raw, r.owner_checks, r.owner_columns, self.rejects, "owner_id")
+        self.owners = owners.drop(self._unread.get("owners", ()))
+        del raw
+        self._later = {
+            (name, column): self._later_uses(name, column) for name, column in UNIQUE_IN_PARTS.items()
+        }
+        self.arrears = pl.DataFrame(schema=r.ARREARS_SCHEMA)
+        if "arrears" in self._paths:
+            no_vehicles = fc.Known(pl.Series(dtype=pl.String), pl.Series(dtype=pl.String))
+            self.arrears = (
+                self._accepted("arrears", r.arrears_checks, r.arrears_columns, no_vehicles)
+                .group_by("owner_id", "district", maintain_order=True)
+                .agg(pl.col("amount").sum())
+            )
+
+    def __iter__(self) -> Iterator[Part]:
+        for index in range(self.count):
+            keep = (pl.col("vehicle_id").cast(pl.String).fill_null("").hash(PART_SEED) % self.count) == index
+            raw = self._raw("vehicles", keep=keep)
+            vehicles, known = _accept(raw, r.vehicle_checks, r.vehicle_columns, self.rejects, "vehicle_id")
+            del raw
+            registrations = self._accepted(
+                "registrations", r.registration_checks, r.registration_columns, known, keep
+            )
+            payments = self._accepted("payments", r.payment_checks, r.payment_columns, known, keep)
+            exemptions = pl.DataFrame(schema=r.EXEMPTIONS_SCHEMA)
+            if "exemptions" in self._paths:
+                exemptions = self._accepted(
+                    "exemptions", r.exemption_checks, r.exemption_columns, known, keep
+                )
+            yield self._lean("vehicles", vehicles), registrations, payments, exemptions
+
+    def _raw(self, name: str, *, leave_out: Sequence[str] = (), keep: pl.Expr | None = None) -> RawFeed:
+        feed = read_raw(name, self._paths[name], leave_out, keep)
+        self.read[name] += feed.frame.height
+        return feed
+
+    def _accepted(
+        self,
+        name: str,
+        checks: Callable[..., Sequence[Check]],
+        columns: Columns,
+        vehicles: fc.Known,
+        keep: pl.Expr | None = None,
+    ) -> pl.DataFrame:
+        feed = self._raw(name, keep=keep)
+        refs = _references(name, feed, vehicles, self._owners, self._later)
+        frame, _ = _accept(feed, partial(checks, refs=refs), columns, self.rejects)
+        return self._lean(name, frame)
+
+    def _lean(self, name: str, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.drop(self._unread.get(name, ()))
+
+    def _later_uses(self, name: str, column: str) -> pl.Series:
+        """The lines of ``name`` whose ``column`` repeats an earlier line's, over the whole file."""
+        others = [other for other in FEED_COLUMNS[name] if other != column]
+        frame = read_raw(name, self._paths[name], others).frame
+        return frame.get_column(ROW).filter(fc.later_duplicates(frame.get_column(column)))
+
+
 def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
     """Write the rejects as CSV (UTF-8) with the header ``feed,row,reason_code,reason``."""
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -168,14 +259,20 @@ def _locate_all(directory: Path) -> dict[str, Path]:
     return paths
 
 
-def _references(name: str, feed: RawFeed, vehicles: fc.Known, owners: fc.Known) -> fc.References:
+def _references(
+    name: str,
+    feed: RawFeed,
+    vehicles: fc.Known,
+    owners: fc.Known,
+    later: Mapping[tuple[str, str], pl.Series] | None = None,
+) -> fc.References:
     """Which rows of a referring feed name no accepted vehicle or owner."""
     unknown: dict[tuple[str, str], pl.Series] = {}
     for column, known in (("vehicle_id", vehicles), ("owner_id", owners)):
         if name in REFERRING[column]:
             (mask,) = fc.unknown_references([feed.frame.get_column(column)], known.valid)
             unknown[(name, column)] = mask
-    return fc.References(vehicles, owners, unknown)
+    return fc.References(vehicles, owners, unknown, dict(later or {}))
 
 
 def _accept(
