@@ -130,6 +130,9 @@ class Catalogue:
                 # Positional, attribute or nested fields: no template of ours has them; render as usual.
                 return lambda values: formatter.vformat(template, (), values)
             parts.append((literal, name, spec or "", conversion))
+        if all(name is None for _, name, _, _ in parts):
+            fixed = "".join(literal for literal, _, _, _ in parts)
+            return lambda _values: fixed
 
         def format_values(values: Mapping[str, Any]) -> str:
             out: list[str] = []

@@ -164,10 +164,11 @@ class NotifyStore(Protocol):
     def queued_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of these keys a stored message already has."""
 
-    def add_batch(self, batch: Batch) -> set[str]:
-        """Store a batch of messages with their links and first receipts, in one transaction. A message
-        whose key, reference, code digest or link reference is already stored is left out; returns the
-        keys of the messages stored."""
+    def add_batch(self, batch: Batch, *, one_by_one: bool = False) -> set[str]:
+        """Store a batch of messages with their links and first receipts, in one transaction; returns
+        the keys of the messages stored. When a message's key, reference, code digest or link reference
+        is already stored, the store may leave out the whole batch (PostgreSQL's ``COPY``) or only that
+        message (always with ``one_by_one``, slower)."""
 
     def preferences_many(self, person_ids: Sequence[str]) -> dict[str, Preferences]:
         """The stored preferences of these people (absent: the defaults)."""

@@ -132,7 +132,9 @@ def test_a_batch_leaves_out_what_is_already_stored_and_keeps_the_rest(db_engine:
     taken[1] = taken[1]._replace(ref=stored[1].ref)  # reference drawn again
     taken[2] = taken[2]._replace(code_digest=stored[2].code_digest)  # code drawn again
     taken[3] = taken[3]._replace(link_ref=stored[0].link_ref)  # link reference drawn again
-    assert store.add_batch(replace(batch, messages=taken)) == {"new-4"}
+    whole = store.add_batch(replace(batch, messages=taken))
+    assert whole == (set() if db_engine.dialect.name == "postgresql" else {"new-4"})  # COPY: all or none
+    assert store.add_batch(replace(batch, messages=taken), one_by_one=True) == ({"new-4"} - whole)
     assert _counts(db_engine) == (4, 4, 4)
     assert [m.ref for m in rig.service.messages_for_case("C-1")] == [stored[1].ref]
 

@@ -45,7 +45,6 @@ BATCH = 1000
 """Values in one IN list (SQLite), rows per statement in the bulk paths."""
 ARRAY_BATCH = 50_000
 """Values in one array parameter (PostgreSQL)."""
-NULL = "\\N"
 AWAITING_ANSWER = "notified"
 """The case state in which a person has been told and has not yet answered (cases' ``notified``)."""
 
@@ -98,16 +97,16 @@ class SqlNotifyStore:
         with self.engine.connect() as connection:
             return {str(key) for (key,) in _rows_where_in(connection, [messages.c.idem_key], keys)}
 
-    def add_batch(self, batch: Batch) -> set[str]:
+    def add_batch(self, batch: Batch, *, one_by_one: bool = False) -> set[str]:
         if not batch.messages:
             return set()
-        if self.engine.dialect.name == "postgresql":
+        if self.engine.dialect.name == "postgresql" and not one_by_one:
             try:
                 with self.engine.begin() as connection:
                     _copy_batch(connection, batch)
-                return {message.key for message in batch.messages}
             except UniqueViolation:
-                pass  # a key queued meanwhile by another worker, or a draw already taken: row by row below
+                return set()  # a key or a draw already stored: the caller sorts them out
+            return {message.key for message in batch.messages}
         with self.engine.begin() as connection:
             return _insert_batch(connection, batch)
 
@@ -464,81 +463,63 @@ def _rows_where_in(
     return found
 
 
-# COPY's text format: a tab between columns, \N for null (see _copy_text for the values).
-_MESSAGE_COLUMNS = (
-    "id", "ref", "idem_key", "person_id", "case_key", "district", "topic", "template", "lang", "channel",
-    "subject", "body", "params", "code_digest", "link_ref", "next_attempt_at", "status", "priority",
-    "attempts", "created_at", "status_at", "campaign_id",
+# The columns a bulk-queued message fills, with the types its values are sent as (binary COPY: strings as
+# UTF-8 text whatever the column's text type, the JSON as its text).
+_MESSAGE_COPY = (
+    ("id", "int8"), ("ref", "text"), ("idem_key", "text"), ("person_id", "text"), ("case_key", "text"),
+    ("district", "text"), ("topic", "text"), ("template", "text"), ("lang", "text"), ("channel", "text"),
+    ("subject", "text"), ("body", "text"), ("params", "text"), ("code_digest", "text"),
+    ("link_ref", "text"), ("next_attempt_at", "timestamptz"), ("status", "text"), ("priority", "int2"),
+    ("attempts", "int4"), ("created_at", "timestamptz"), ("status_at", "timestamptz"),
+    ("campaign_id", "int8"),
 )  # fmt: skip
 
 
-def _copy_text(value: str) -> str:
-    """A value in ``COPY``'s text format: a backslash, newline, tab and carriage return escaped."""
-    if "\\" in value:
-        value = value.replace("\\", "\\\\")
-    if "\n" in value:
-        value = value.replace("\n", "\\n")
-    if "\t" in value:
-        value = value.replace("\t", "\\t")
-    if "\r" in value:
-        value = value.replace("\r", "\\r")
-    return value
-
-
 def _copy_batch(connection: Connection, batch: Batch) -> None:
-    """Write a batch with three ``COPY … FROM STDIN`` (messages, links, first receipts) on the caller's
-    transaction; the message ids are taken from their sequence first, so the receipts can name them."""
+    """Write a batch with three binary ``COPY … FROM STDIN`` (messages, links, first receipts) on the
+    caller's transaction; the message ids are taken from their sequence first, so the receipts can name
+    them."""
     raw = connection.connection.driver_connection
-    text = _copy_text
-    count = len(batch.messages)
-    created = _when(batch.created_at).isoformat()
-    expires = _when(batch.link_expires_at).isoformat()
-    campaign = NULL if batch.campaign_id is None else batch.campaign_id
-    shared = f"{Status.QUEUED}\t{batch.priority}\t0\t{created}\t{created}\t{campaign}\n"
-    moments: dict[datetime, str] = {}
+    created, expires = _when(batch.created_at), _when(batch.link_expires_at)
+    queued, priority, campaign = str(Status.QUEUED), batch.priority, batch.campaign_id
+    moments: dict[datetime, datetime] = {}
+    dumps, non_str_keys = orjson.dumps, orjson.OPT_NON_STR_KEYS
+    columns = ", ".join(name for name, _ in _MESSAGE_COPY)
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('notify_messages', 'id')) FROM generate_series(1, %s)",
-            (count,),
+            (len(batch.messages),),
         )
         ids = [int(row[0]) for row in cursor.fetchall()]
-        lines = []
-        dumps, non_str_keys = orjson.dumps, orjson.OPT_NON_STR_KEYS
-        for message_id, m in zip(ids, batch.messages, strict=True):
-            due = moments.get(m.next_attempt_at) or moments.setdefault(
-                m.next_attempt_at, _when(m.next_attempt_at).isoformat()
-            )
-            key, person, case, district, lang, subject = (
-                m.key, m.person_id, m.case_key or "", m.district, m.lang, m.subject[:200]
-            )  # fmt: skip
-            plain = f"{key}{person}{case}{district}{lang}{subject}"
-            if "\\" in plain or "\n" in plain or "\t" in plain or "\r" in plain:  # rare: escape each
-                key, person, case, district, lang, subject = map(
-                    text, (key, person, case, district, lang, subject)
+        with cursor.copy(f"COPY notify_messages ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([kind for _, kind in _MESSAGE_COPY])
+            write = copy.write_row
+            for message_id, m in zip(ids, batch.messages, strict=True):
+                due = moments.get(m.next_attempt_at) or moments.setdefault(
+                    m.next_attempt_at, _when(m.next_attempt_at)
                 )
-            params = dumps(m.params, option=non_str_keys).decode()  # never a raw tab or newline
-            if "\\" in params:
-                params = params.replace("\\", "\\\\")
-            lines.append(
-                f"{message_id}\t{m.ref}\t{key}\t{person}\t{case if m.case_key is not None else NULL}\t"
-                f"{district}\t{m.topic}\t{m.template}\t{lang}\t{m.channel}\t{subject}\t{text(m.body)}\t"
-                f"{params}\t{m.code_digest}\t{m.link_ref or NULL}\t{due}\t{shared}"
-            )
-        with cursor.copy(f"COPY notify_messages ({', '.join(_MESSAGE_COLUMNS)}) FROM STDIN") as copy:
-            copy.write("".join(lines))
-        linked = [
-            f"{m.link_ref}\t{text(m.case_key)}\t{created}\t{expires}\n"
-            for m in batch.messages
-            if m.link_ref and m.case_key
-        ]
-        if linked:
-            with cursor.copy("COPY notify_links (ref, case_key, created_at, expires_at) FROM STDIN") as copy:
-                copy.write("".join(linked))
-        first = f"\t{Status.QUEUED}\t{created}\tnotify\t{text(batch.detail[:64])}\n"
+                write(
+                    (
+                        message_id, m.ref, m.key, m.person_id, m.case_key, m.district, m.topic, m.template,
+                        m.lang, m.channel, m.subject[:200], m.body,
+                        dumps(m.params, option=non_str_keys).decode(), m.code_digest, m.link_ref, due,
+                        queued, priority, 0, created, created, campaign,
+                    )
+                )  # fmt: skip
         with cursor.copy(
-            "COPY notify_receipts (message_id, status, at, provider, detail) FROM STDIN"
+            "COPY notify_links (ref, case_key, created_at, expires_at) FROM STDIN (FORMAT BINARY)"
         ) as copy:
-            copy.write("".join(f"{message_id}{first}" for message_id in ids))
+            copy.set_types(["text", "text", "timestamptz", "timestamptz"])
+            for m in batch.messages:
+                if m.link_ref and m.case_key:
+                    copy.write_row((m.link_ref, m.case_key, created, expires))
+        with cursor.copy(
+            "COPY notify_receipts (message_id, status, at, provider, detail) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int8", "text", "timestamptz", "text", "text"])
+            first = (queued, created, "notify", batch.detail[:64])
+            for message_id in ids:
+                copy.write_row((message_id, *first))
 
 
 def _insert_batch(connection: Connection, batch: Batch) -> set[str]:
