@@ -100,11 +100,11 @@ class Compiled:
         template = self.template
         if not params.keys() >= template.params:
             missing = ", ".join(sorted(template.params - set(params)))
-            raise InvalidNotifyRequestError("missing_params", template=template.id, missing=missing)
+            raise InvalidNotifyRequestError("missing_params", template=self.template_id, missing=missing)
         values = {name: _value(name, params[name]) for name in template.params}
         subject, middle = self.subject(values), self.middle(values)
         if guard:
-            check_safe(f"{subject}\n{middle}", template.id)
+            check_safe(f"{subject}\n{middle}", self.template_id)
         return subject, middle
 
     def body(self, subject: str, middle: str, link: str, code: str) -> str:
