@@ -267,16 +267,19 @@ def say(text: str) -> None:
 
 def wait_ready(run: Run, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + READY_SECONDS
+    last = ""
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the server stopped; see {run.out / 'server.log'}")
         try:
-            if httpx.get(f"http://127.0.0.1:{run.port}/api/v1/ready", timeout=5).status_code == 200:
+            answer = httpx.get(f"http://127.0.0.1:{run.port}/api/v1/ready", timeout=5)
+            if answer.status_code == 200:
                 return
+            last = answer.text[:300]
         except httpx.TransportError:
-            pass
+            last = "no answer"
         time.sleep(1)
-    raise SystemExit("the server did not become ready")
+    raise SystemExit(f"the server did not become ready: {last}")
 
 
 def worker_pids(server: subprocess.Popen[bytes]) -> tuple[int, list[int]]:
@@ -387,6 +390,8 @@ def main() -> None:
         if seeded.returncode != 0:
             raise SystemExit("seeding failed")
         say(f"seeded in {time.perf_counter() - started:.0f} s")
+        # The code about to serve may expect a later migration than the seed's (a tree that moved on).
+        subprocess.run([str(BIN / "cartax"), "db", "upgrade"], env=run.env(), cwd=out, check=True)
         server = run.start(
             "server",
             [str(BIN / "cartax"), "serve", "--workers", str(args.workers), "--port", str(run.port)],
