@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from psycopg import sql
 from psycopg.errors import UniqueViolation
 from sqlalchemy import (
     Column,
@@ -65,6 +66,7 @@ def _when(moment: datetime | None) -> datetime:
 class SqlNotifyStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._id_sequence = ""  # the sequence of notify_messages.id (PostgreSQL), looked up on first use
 
     # -- messages ---------------------------------------------------------------------------------
 
@@ -103,7 +105,13 @@ class SqlNotifyStore:
         if self.engine.dialect.name == "postgresql" and not one_by_one:
             try:
                 with self.engine.begin() as connection:
-                    _copy_batch(connection, batch)
+                    if not self._id_sequence:
+                        self._id_sequence = str(
+                            connection.execute(
+                                select(func.pg_get_serial_sequence(messages.name, messages.c.id.name))
+                            ).scalar_one()
+                        )
+                    _copy_batch(connection, batch, self._id_sequence)
             except UniqueViolation:
                 return set()  # a key or a draw already stored: the caller sorts them out
             return {message.key for message in batch.messages}
@@ -475,10 +483,10 @@ _MESSAGE_COPY = (
 )  # fmt: skip
 
 
-def _copy_batch(connection: Connection, batch: Batch) -> None:
+def _copy_batch(connection: Connection, batch: Batch, id_sequence: str) -> None:
     """Write a batch with three binary ``COPY … FROM STDIN`` (messages, links, first receipts) on the
-    caller's transaction; the message ids are taken from their sequence first, so the receipts can name
-    them."""
+    caller's transaction; the message ids are taken from their sequence (named as a constant: looked up
+    row by row, it would cost the server more than the receipts) first, so the receipts can name them."""
     raw = connection.connection.driver_connection
     created, expires = _when(batch.created_at), _when(batch.link_expires_at)
     queued, priority, campaign = str(Status.QUEUED), batch.priority, batch.campaign_id
@@ -487,7 +495,9 @@ def _copy_batch(connection: Connection, batch: Batch) -> None:
     columns = ", ".join(name for name, _ in _MESSAGE_COPY)
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('notify_messages', 'id')) FROM generate_series(1, %s)",
+            sql.SQL("SELECT nextval({}::regclass) FROM generate_series(1, %s)").format(
+                sql.Literal(id_sequence)
+            ),
             (len(batch.messages),),
         )
         ids = [int(row[0]) for row in cursor.fetchall()]
