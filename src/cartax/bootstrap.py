@@ -261,6 +261,7 @@ def _wire_risk_facts(platform: Platform, engine: Engine, cases: Cases, payout: P
     """The straight-through policy's facts from the other contexts: the refund account from payout, a
     vehicle's annual tax from the registry through the rules (docs/processing.md)."""
     from cartax.cases.risk import AccountFacts
+    from cartax.payout.adapters.account_facts import PayoutAccountFacts
     from cartax.registry.adapters.vehicle_view import SqlVehicleView
     from cartax.rules import RulesError
     from cartax.rules.assessment import assess
@@ -268,11 +269,11 @@ def _wire_risk_facts(platform: Platform, engine: Engine, cases: Cases, payout: P
 
     vehicles, law = SqlVehicleView(engine), platform.law
 
+    accounts = PayoutAccountFacts(payout.service)
+
     class Facts:
         def account_facts(self, owner_id: str) -> AccountFacts | None:
-            # Payout does not tell how many others registered the same account: that flag stays off.
-            view = payout.service.current_account(owner_id)
-            return None if view is None else AccountFacts(view.verified, view.registered_at)
+            return accounts.account_facts(owner_id)
 
         def annual_tax(self, vehicle_id: str, tax_year: int, district: str) -> int | None:
             found = vehicles.vehicle(vehicle_id)

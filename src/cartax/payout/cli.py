@@ -5,7 +5,8 @@
   or write a committed batch's files again (``--batch``);
 - ``results``: book the bank's result file (pain.002 or CSV);
 - ``reconcile``: the day's reconciliation report (exit 1 when anything is flagged);
-- ``ledger``: balances per case, person, district or day, and whether the ledger sums to zero.
+- ``ledger``: balances per case, person, district or day, and whether the ledger sums to zero;
+- ``index-accounts``: give accounts registered before migration 0015 their keyed digest (once).
 """
 
 from __future__ import annotations
@@ -115,6 +116,17 @@ def register(app: typer.Typer) -> None:
                        f"amount={line.amount} bank_amount={line.bank_amount}")  # fmt: skip
         if not report.clean:
             raise typer.Exit(1)
+
+    @payout.command("index-accounts")
+    def index_accounts() -> None:
+        """Give the accounts registered before their digests existed theirs (who else registered an
+        account is found by them); running it again does nothing more."""
+        services = _services()
+        try:
+            done = services.payout.service.index_accounts()
+        finally:
+            services.close()
+        typer.echo(f"{done:,}개 계좌 색인 (accounts indexed)")
 
     @payout.command("ledger")
     def ledger(

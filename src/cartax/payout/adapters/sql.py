@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cartax.cases import Actor, ActorKind
@@ -24,6 +24,7 @@ from cartax.payout.adapters import ledger
 from cartax.payout.adapters.tables import (
     ledger_entries,
     ledger_lines,
+    payout_account_digests,
     payout_accounts,
     payout_announcements,
     payout_current,
@@ -84,6 +85,12 @@ OFFICER_STATES = (InstructionState.RETURNED, InstructionState.OPEN)
 def account_context(owner_id: str) -> str:
     """Associated data of an account number's token: the token opens only as this owner's account."""
     return f"{payout_accounts.name}.number_encrypted:{owner_id}"
+
+
+def account_digest(cipher: PiiCipher, bank: str, digits: str) -> str:
+    """The keyed digest of a bank account (bank code and number): equal for the same account whoever
+    registered it, and telling nothing of the number without the key."""
+    return cipher.fingerprint([payout_account_digests.name, bank, digits])
 
 
 @dataclass
@@ -164,6 +171,10 @@ class SqlPayout:
                     "cooling_off_until": held_until,
                 },
             ).scalar_one()
+            connection.execute(
+                insert(payout_account_digests),
+                {"account_id": account_id, "number_digest": account_digest(self.cipher, code, digits)},
+            )
             consent = zero_click if zero_click is not None else bool(current and current.zero_click)
             values = {"account_id": account_id, "zero_click": consent, "updated_at": now}
             if current is None:
@@ -195,6 +206,51 @@ class SqlPayout:
         with self.engine.connect() as connection:
             row = self._current(connection, owner_id)
         return self._view(row) if row is not None else None
+
+    def others_sharing(self, owner_id: str) -> int:
+        """How many other people have registered the person's current account (by its digest, whatever
+        the check or the source; each person once)."""
+        mine = (
+            select(payout_account_digests.c.number_digest)
+            .join(payout_current, payout_current.c.account_id == payout_account_digests.c.account_id)
+            .where(payout_current.c.owner_id == owner_id)
+            .scalar_subquery()
+        )
+        query = (
+            select(func.count(func.distinct(payout_accounts.c.owner_id)))
+            .join(payout_account_digests, payout_account_digests.c.account_id == payout_accounts.c.id)
+            .where(payout_account_digests.c.number_digest == mine)
+            .where(payout_accounts.c.owner_id != owner_id)
+        )
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def index_accounts(self, batch: int = 5_000) -> int:
+        """Give the accounts registered before their digests existed (migration 0015) theirs, a batch a
+        transaction; returns how many. Running it again finds nothing more to do."""
+        done = 0
+        while True:
+            with self.engine.begin() as connection:
+                accounts = payout_accounts
+                rows = connection.execute(
+                    select(accounts.c.id, accounts.c.owner_id, accounts.c.bank_code,
+                           accounts.c.number_encrypted)
+                    .outerjoin(payout_account_digests, payout_account_digests.c.account_id == accounts.c.id)
+                    .where(payout_account_digests.c.account_id.is_(None))
+                    .order_by(accounts.c.id)
+                    .limit(batch)
+                ).all()  # fmt: skip
+                if not rows:
+                    return done
+                connection.execute(
+                    insert(payout_account_digests),
+                    [
+                        {"account_id": row.id, "number_digest": account_digest(
+                            self.cipher, row.bank_code, self.open_number(row.number_encrypted, row.owner_id))}
+                        for row in rows
+                    ],
+                )  # fmt: skip
+            done += len(rows)
 
     def set_zero_click(self, owner_id: str, consent: bool, actor: Actor) -> AccountView:
         if actor.kind is ActorKind.CITIZEN and actor.id != owner_id:

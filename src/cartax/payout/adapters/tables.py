@@ -1,8 +1,9 @@
-"""The payout context's tables (migration 0009).
+"""The payout context's tables (migrations 0009 and 0015).
 
-``payout_accounts``, ``payout_transfers`` history columns, ``payout_results``, ``ledger_entries`` and
-``ledger_lines`` are append-only; on both databases triggers refuse UPDATE and DELETE of the ledger and
-of the accounts and results. Instructions and transfers move through states by guarded updates.
+``payout_accounts``, ``payout_account_digests``, ``payout_transfers`` history columns, ``payout_results``,
+``ledger_entries`` and ``ledger_lines`` are append-only; on both databases triggers refuse UPDATE and
+DELETE of the ledger and of the accounts, their digests and results. Instructions and transfers move
+through states by guarded updates.
 """
 
 from __future__ import annotations
@@ -49,6 +50,16 @@ payout_accounts = Table(
     ),
 )
 Index("ix_payout_accounts_owner", payout_accounts.c.owner_id, payout_accounts.c.id)
+
+payout_account_digests = Table(
+    "payout_account_digests",
+    metadata,
+    Column("account_id", BigInteger, ForeignKey("payout_accounts.id"), primary_key=True),
+    Column("number_digest", String(64), nullable=False),
+)
+"""A keyed digest of each account's bank and number (migration 0015): who else registered the same
+account is found by it, without decrypting."""
+Index("ix_payout_account_digests_digest", payout_account_digests.c.number_digest)
 
 payout_current = Table(
     "payout_current",
@@ -203,4 +214,10 @@ ledger_lines = Table(
 )
 Index("ix_ledger_lines_entry", ledger_lines.c.entry_id)
 
-APPEND_ONLY = ("payout_accounts", "payout_results", "ledger_entries", "ledger_lines")
+APPEND_ONLY = (
+    "payout_accounts",
+    "payout_account_digests",
+    "payout_results",
+    "ledger_entries",
+    "ledger_lines",
+)
