@@ -141,19 +141,24 @@ def test_the_application_cannot_change_or_delete_ledger_rows(db_engine: Engine) 
 @pytest.mark.postgres
 def test_postgresql_refuses_an_entry_whose_lines_do_not_sum_to_zero(db_engine: Engine) -> None:
     if db_engine.dialect.name != "postgresql":
-        pytest.skip("the balance check at commit is PostgreSQL's deferred constraint trigger")
-    connection = db_engine.connect()
-    transaction = connection.begin()
-    entry = connection.execute(
-        text(
-            "INSERT INTO ledger_entries (entry_key, kind, case_key, owner_id, district, day, posted_at) "
-            "VALUES ('decided:x:1', 'decided', 'x', 'o1', '11680', '2026-08-14', now()) RETURNING id"
+        pytest.skip("the balance check is PostgreSQL's trigger on every statement writing lines")
+    with db_engine.begin() as connection:
+        entry = connection.execute(
+            text(
+                "INSERT INTO ledger_entries (entry_key, kind, case_key, owner_id, district, day, posted_at) "
+                "VALUES ('decided:x:1', 'decided', 'x', 'o1', '11680', '2026-08-14', now()) RETURNING id"
+            )
+        ).scalar_one()
+    lines = "INSERT INTO ledger_lines (entry_id, account, amount) VALUES "
+    with pytest.raises(DBAPIError, match="ledger_unbalanced"), db_engine.begin() as connection:
+        connection.execute(text(lines + "(:e, 'refund_expense', 100)"), {"e": entry})
+    with pytest.raises(DBAPIError, match="ledger_unbalanced"), db_engine.begin() as connection:
+        # Refused when the statement ends, even if a later statement would have balanced it.
+        connection.execute(
+            text(lines + "(:e, 'refund_expense', 100), (:e, 'refunds_payable', -99)"), {"e": entry}
         )
-    ).scalar_one()
-    connection.execute(
-        text("INSERT INTO ledger_lines (entry_id, account, amount) VALUES (:e, 'refund_expense', 100)"),
-        {"e": entry},
-    )
-    with pytest.raises(DBAPIError, match="ledger_unbalanced"):
-        transaction.commit()
-    connection.close()
+    with db_engine.begin() as connection:
+        connection.execute(
+            text(lines + "(:e, 'refund_expense', 100), (:e, 'refunds_payable', -100)"), {"e": entry}
+        )
+        assert ledger_total(connection) == 0

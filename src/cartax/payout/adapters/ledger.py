@@ -36,9 +36,14 @@ def post(connection: Connection, entry: Entry, at: datetime) -> bool:
             "posted_at": at,
         },
     ).scalar_one()
+    # One statement for all the lines: on PostgreSQL the entry must balance when the statement ends.
     connection.execute(
-        insert(ledger_lines),
-        [{"entry_id": entry_id, "account": str(line.account), "amount": line.amount} for line in entry.lines],
+        insert(ledger_lines).values(
+            [
+                {"entry_id": entry_id, "account": str(line.account), "amount": line.amount}
+                for line in entry.lines
+            ]
+        )
     )
     return True
 
@@ -82,6 +87,18 @@ def unbalanced_entries(connection: Connection) -> list[str]:
         .having(func.sum(ledger_lines.c.amount) != 0)
     )
     return [row.entry_key for row in connection.execute(query)]
+
+
+def balanced(connection: Connection) -> bool:
+    """Whether every entry's lines sum to zero (so the whole ledger does): one grouped pass over the
+    lines, stopping at the first entry that does not."""
+    query = (
+        select(ledger_lines.c.entry_id)
+        .group_by(ledger_lines.c.entry_id)
+        .having(func.sum(ledger_lines.c.amount) != 0)
+        .limit(1)
+    )
+    return connection.execute(query).first() is None
 
 
 def ledger_total(connection: Connection) -> int:
