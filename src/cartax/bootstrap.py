@@ -251,7 +251,7 @@ def _payout(
     from cartax.payout.settings import PayoutSettings
 
     return build_payout(
-        engine, PayoutSettings(), cipher, RegistryDirectory(owners.get), platform.clock,
+        engine, PayoutSettings(), cipher, RegistryDirectory(owners.get, owners.names), platform.clock,
         CasesGateway(cases.service, cases.reader), objection_window,
         production=platform.settings.environment is Environment.PRODUCTION,
     )  # fmt: skip

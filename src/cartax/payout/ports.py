@@ -7,9 +7,10 @@ account. ``adapters/`` has the real ones (open-banking HTTP, bank files) and fak
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cartax.payout.model import BankOutcome, Decided, HolderCheck
 
@@ -66,6 +67,14 @@ class Person:
 
 class Directory(Protocol):
     def person(self, owner_id: str) -> Person | None: ...
+
+
+@runtime_checkable
+class NameBook(Protocol):
+    """A directory that also names many people at once (bank files name every payee of a batch)."""
+
+    def names(self, owner_ids: Sequence[str]) -> Mapping[str, str]:
+        """Name by owner id; an unknown owner is left out."""
 
 
 class CaseGateway(Protocol):

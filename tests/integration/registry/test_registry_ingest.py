@@ -14,6 +14,7 @@ from sqlalchemy import Engine, MetaData, Table, select
 from cartax.infra import list_events, session_factory
 from cartax.infra.crypto import PiiCipher
 from cartax.registry.adapters import tables as t
+from cartax.registry.adapters.owner_view import SqlOwnerView
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.feeds import read_feeds
 from cartax.registry.ingest import IngestReport, ingest_feeds
@@ -316,3 +317,14 @@ def test_a_new_fingerprint_key_records_only_the_fingerprint(db_engine: Engine, t
     )
     assert (report.counts["owners"].updated, report.updated) == (4, 4)
     assert {row["fields"] for row in rows(db_engine, t.changes)} == {"pii_fingerprint"}
+
+
+def test_the_owner_view_names_many_owners_in_one_read(db_engine: Engine, tmp_path: Path) -> None:
+    ingest(db_engine, make_district(tmp_path))
+    view = SqlOwnerView(db_engine, CIPHER)
+    named = view.names(["O1", "C1", "nobody"])
+    assert named == {"O1": "홍길동", "C1": "주식회사 가나"}
+    for owner, name in named.items():
+        record = view.get(owner)
+        assert record is not None
+        assert record.name == name

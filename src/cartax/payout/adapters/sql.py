@@ -9,18 +9,18 @@ module only masked, except to a bank rail through :meth:`SqlPayout.account_numbe
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from cartax.cases import Actor, ActorKind
 from cartax.infra.crypto import PiiCipher
 from cartax.infra.outbox import OutboxEvent, add_events
-from cartax.payout.adapters import ledger
+from cartax.payout.adapters import bulk, ledger
 from cartax.payout.adapters.tables import (
     ledger_entries,
     ledger_lines,
@@ -29,8 +29,6 @@ from cartax.payout.adapters.tables import (
     payout_announcements,
     payout_current,
     payout_instructions,
-    payout_reconciled,
-    payout_results,
     payout_transfers,
 )
 from cartax.payout.banks import bank_code, bank_name, mask, normalise_account, same_holder
@@ -58,6 +56,7 @@ from cartax.payout.model import (
     InstructionState,
     LedgerAccount,
     Line,
+    TransferState,
     decided_entries,
     kst_day,
     reversal_entry,
@@ -568,75 +567,113 @@ class SqlPayout:
             return ledger.balances(connection, by, value)
 
     def reconcile(self, day: date) -> ReconciliationReport:
-        """Match every transfer of ``day`` with the bank's results; flag the rest. Matched transfers are
-        reconciled on their case (``PaymentReconciled``), once."""
+        """Match every transfer of ``day`` with the bank's last result on it; flag the rest. Matched
+        payments are reconciled on their case (``PaymentReconciled``), once.
+
+        Set-based: the day's transfers and the bank's last word on each are joined by the database
+        into a temporary table, read once for the report; the reconciliations and their events are
+        written from it by ``INSERT … SELECT``."""
         now = self.clock()
-        lines: list[ReconciliationLine] = []
         with self.engine.begin() as connection:
-            ours = {
-                row.transfer_id: row
-                for row in connection.execute(
-                    select(payout_transfers, payout_instructions.c.case_key)
-                    .join(payout_instructions, payout_instructions.c.id == payout_transfers.c.instruction_id)
-                    .where(payout_transfers.c.day == day)
+            if bulk.is_postgres(connection):
+                connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            bulk.create_temporary(connection, "payout_matching", _MATCHING)
+            try:
+                connection.execute(
+                    bulk.statement(_MATCHING_SQL), {"day": day, "unknown": str(TransferState.UNKNOWN)}
                 )
-            }
-            bank = _latest_results(connection, day, ours)
-            events: list[OutboxEvent] = []
-            for transfer_id in sorted(set(ours) | set(bank)):
-                line = _match(transfer_id, ours.get(transfer_id), bank.get(transfer_id))
-                lines.append(line)
-                if line.status == "matched" and line.ours == "succeeded":
-                    events.extend(
-                        self._reconciled(connection, ours[transfer_id], bank[transfer_id], day, now)
+                bulk.analyze(connection, "payout_matching")
+                rows = connection.execute(
+                    text(
+                        "SELECT transfer_id, state, amount, bank_status, bank_amount FROM payout_matching "
+                        "ORDER BY transfer_id"
                     )
-            add_events(connection, events, now)
-            balanced = not ledger.unbalanced_entries(connection) and ledger.ledger_total(connection) == 0
-        return ReconciliationReport(day, tuple(lines), balanced)
-
-    @staticmethod
-    def _reconciled(
-        connection: Connection, transfer: Row[Any], result: Row[Any], day: date, now: datetime
-    ) -> Iterable[OutboxEvent]:
-        known = connection.execute(
-            select(payout_reconciled.c.transfer_id).where(
-                payout_reconciled.c.transfer_id == transfer.transfer_id
-            )
-        ).first()
-        if known:
-            return []
-        connection.execute(
-            insert(payout_reconciled), {"transfer_id": transfer.transfer_id, "day": day, "at": now}
-        )
-        bank_ref = result.bank_ref or transfer.bank_ref or transfer.transfer_id
-        return [PaymentReconciled(transfer.case_key, transfer.transfer_id, bank_ref, day, now)]
+                ).all()
+                lines = tuple(_match(*row) for row in rows)
+                _reconciled(connection, day, now)
+            finally:
+                bulk.drop_temporary(connection, "payout_matching")
+            balanced = ledger.balanced(connection)
+        return ReconciliationReport(day, lines, balanced)
 
 
-def _latest_results(connection: Connection, day: date, ours: dict[str, Row[Any]]) -> dict[str, Row[Any]]:
-    """The bank's last word on each transfer id: results of the day, and any result on our transfers."""
-    latest: dict[str, Row[Any]] = {}
-    query = select(payout_results).where(
-        (payout_results.c.day == day) | payout_results.c.transfer_id.in_(list(ours) or [""])
+_MATCHING = {
+    "transfer_id": "VARCHAR(20)",
+    "state": "VARCHAR(10)",
+    "amount": "BIGINT",
+    "bank_ref": "VARCHAR(64)",
+    "case_key": "VARCHAR(64)",
+    "bank_status": "VARCHAR(10)",
+    "bank_amount": "BIGINT",
+    "bank_result_ref": "VARCHAR(64)",
+}
+# The bank's last word on a transfer id: its latest result other than "unknown", among the results of the
+# day and any result on the day's transfers. Our transfers without one, and results on ids we never sent,
+# each make a row too.
+_MATCHING_SQL = (
+    "INSERT INTO payout_matching "
+    "WITH candidates AS (SELECT id, transfer_id, status, amount, bank_ref FROM payout_results "
+    "WHERE day = :day AND status <> :unknown UNION ALL SELECT r.id, r.transfer_id, r.status, r.amount, "
+    "r.bank_ref FROM payout_results r JOIN payout_transfers t ON t.transfer_id = r.transfer_id "
+    "WHERE t.day = :day AND r.day <> :day AND r.status <> :unknown), "
+    "ranked AS (SELECT transfer_id, status, amount, bank_ref, "
+    "row_number() OVER (PARTITION BY transfer_id ORDER BY id DESC) AS place FROM candidates), "
+    "latest AS (SELECT transfer_id, status, amount, bank_ref FROM ranked WHERE place = 1) "
+    "SELECT t.transfer_id, t.state, t.amount, t.bank_ref, i.case_key, latest.status, latest.amount, "
+    "latest.bank_ref FROM payout_transfers t JOIN payout_instructions i ON i.id = t.instruction_id "
+    "LEFT JOIN latest ON latest.transfer_id = t.transfer_id WHERE t.day = :day "
+    "UNION ALL SELECT latest.transfer_id, NULL, NULL, NULL, NULL, latest.status, latest.amount, "
+    "latest.bank_ref FROM latest WHERE NOT EXISTS "
+    "(SELECT 1 FROM payout_transfers t3 WHERE t3.transfer_id = latest.transfer_id AND t3.day = :day)"
+)
+# Matched payments: both sides say succeeded and the bank's amount, if it gave one, is ours.
+_MATCHED = (
+    "FROM payout_matching m WHERE m.state = 'succeeded' AND m.bank_status = 'succeeded' "
+    "AND (m.bank_amount IS NULL OR m.bank_amount = m.amount)"
+)
+
+
+def _reconciled(connection: Connection, day: date, now: datetime) -> None:
+    """Each matched payment not reconciled before: a ``payout_reconciled`` row and ``PaymentReconciled``
+    (on PostgreSQL the events follow the rows inserted, so two runs at once reconcile a payment once)."""
+    payload = bulk.json_object(
+        connection,
+        [("case_key", "m.case_key"), ("transfer_id", "m.transfer_id"),
+         ("bank_ref", "COALESCE(m.bank_result_ref, m.bank_ref, m.transfer_id)"),
+         ("day", bulk.text_parameter(connection, "day_text")), ("at", bulk.text_parameter(connection, "at"))],
+    )  # fmt: skip
+    parameters = {"day": day, "now": now, "day_text": day.isoformat(), "at": now.isoformat(),
+                  "type": PaymentReconciled.TYPE}  # fmt: skip
+    events = (
+        "INSERT INTO outbox (event_id, type, payload, occurred_at) "
+        f"SELECT {bulk.random_uuid(connection)}, :type, {payload}, :now "
     )
-    for row in connection.execute(query.order_by(payout_results.c.id)):
-        if row.status != "unknown":
-            latest[row.transfer_id] = row
-    return latest
+    rows = f"INSERT INTO payout_reconciled (transfer_id, day, at) SELECT m.transfer_id, :day, :now {_MATCHED}"
+    if bulk.is_postgres(connection):
+        fresh = f"WITH fresh AS ({rows} ON CONFLICT DO NOTHING RETURNING transfer_id) "
+        joined = (
+            "FROM fresh JOIN payout_matching m ON m.transfer_id = fresh.transfer_id ORDER BY m.transfer_id"
+        )
+        connection.execute(bulk.statement(fresh + events + joined), parameters)
+        return
+    unseen = " AND NOT EXISTS (SELECT 1 FROM payout_reconciled p WHERE p.transfer_id = m.transfer_id)"
+    connection.execute(bulk.statement(f"{events}{_MATCHED}{unseen} ORDER BY m.transfer_id"), parameters)
+    connection.execute(bulk.statement(rows + unseen), parameters)
 
 
-def _match(transfer_id: str, ours: Row[Any] | None, bank: Row[Any] | None) -> ReconciliationLine:
-    if ours is None:
-        if bank is None:
-            raise ValueError(f"transfer {transfer_id} is neither ours nor the bank's")
-        return ReconciliationLine(transfer_id, "unknown_to_us", None, bank.status, None, bank.amount)
+def _match(
+    transfer_id: str, state: str | None, amount: int | None, bank: str | None, bank_amount: int | None
+) -> ReconciliationLine:
+    if state is None:
+        return ReconciliationLine(transfer_id, "unknown_to_us", None, bank, None, bank_amount)
     if bank is None:
-        return ReconciliationLine(transfer_id, "missing_result", ours.state, None, ours.amount, None)
+        return ReconciliationLine(transfer_id, "missing_result", state, None, amount, None)
     status = "matched"
-    if ours.state != bank.status:
+    if state != bank:
         status = "status_mismatch"
-    elif bank.amount is not None and bank.amount != ours.amount and bank.status == "succeeded":
+    elif bank_amount is not None and bank_amount != amount and bank == "succeeded":
         status = "amount_mismatch"
-    return ReconciliationLine(transfer_id, status, ours.state, bank.status, ours.amount, bank.amount)
+    return ReconciliationLine(transfer_id, status, state, bank, amount, bank_amount)
 
 
 def _entry(connection: Connection, key: str) -> Entry:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ from cartax.payout.adapters.sql import SqlPayout
 from cartax.payout.adapters.worker import CrashPoints, PaymentWorker
 from cartax.payout.consumer import payout_events
 from cartax.payout.model import kst_day
-from cartax.payout.ports import ApiRail, CaseGateway, Directory, HolderCheckPort, Person
+from cartax.payout.ports import ApiRail, CaseGateway, Directory, HolderCheckPort, NameBook, Person
 from cartax.payout.settings import PayoutSettings
 
 log = logging.getLogger("cartax.payout")
@@ -44,12 +44,20 @@ class RegistryDirectory:
     """The entitled person's name and pre-registered account, from the registry's owner records."""
 
     lookup: Callable[[str], OwnerRecordLike | None]
+    lookup_names: Callable[[Sequence[str]], Mapping[str, str]] | None = None
+    """Names of many owners in one query (without it, one owner at a time)."""
 
     def person(self, owner_id: str) -> Person | None:
         record = self.lookup(owner_id)
         if record is None or not record.name:
             return None
         return Person(owner_id, record.name, record.refund_bank, record.refund_account)
+
+    def names(self, owner_ids: Sequence[str]) -> Mapping[str, str]:
+        if self.lookup_names is not None:
+            return self.lookup_names(owner_ids)
+        found = {owner_id: self.person(owner_id) for owner_id in owner_ids}
+        return {owner_id: person.name for owner_id, person in found.items() if person is not None}
 
 
 @dataclass
@@ -63,6 +71,8 @@ class Payouts:
     bank: FakeBank | None
     """The fake bank behind the embedded mode (None with a real bank)."""
     settings: PayoutSettings
+    holder_names: Callable[[Sequence[str]], Mapping[str, str]]
+    """The entitled people's names by owner id, many at once (for bank files)."""
     threads: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -80,21 +90,11 @@ class Payouts:
         self, batch_ref: str, out: Path, formats: tuple[str, ...] = ("csv", "pain001")
     ) -> list[Path]:
         """Write (again) the files of a committed batch: same transfers, same ids."""
-        batch = files.load_batch(
-            self.service.engine, batch_ref, self.service.open_number, self.worker.holder_name
-        )
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        if "csv" in formats:
-            written.append(files.write_csv(batch, out / f"{batch_ref}.csv"))
-        if "pain001" in formats:
-            s = self.settings
-            written.append(
-                files.write_pain001(
-                    batch, out / f"{batch_ref}.xml", s.debtor_name, s.debtor_account, s.debtor_bank
-                )
-            )
-        return written
+        engine, s = self.service.engine, self.settings
+        head = files.batch_head(engine, batch_ref)
+        chunks = files.batch_transfers(engine, head, self.service.open_number, self.holder_names)
+        debtor = files.Debtor(s.debtor_name, s.debtor_account, s.debtor_bank)
+        return files.write_batch(head, chunks, out, formats, debtor)
 
     def read_result_file(self, path: Path) -> dict[str, int]:
         """Book the bank's result file (pain.002 or CSV) on the filed transfers."""
@@ -167,4 +167,17 @@ def build_payout(
         settings.batch_size, crash or CrashPoints(), recovery,
     )  # fmt: skip
     subscription = payout_events(service, cases) if cases is not None else None
-    return Payouts(service, worker, subscription, bank, settings)
+    return Payouts(service, worker, subscription, bank, settings, _holder_names(directory, holder_name))
+
+
+def _holder_names(
+    directory: Directory, holder_name: Callable[[str], str]
+) -> Callable[[Sequence[str]], Mapping[str, str]]:
+    """The directory's own look-up of many names at once if it has one, else one person at a time."""
+    if isinstance(directory, NameBook):
+        return directory.names
+
+    def one_by_one(owner_ids: Sequence[str]) -> Mapping[str, str]:
+        return {owner_id: holder_name(owner_id) for owner_id in owner_ids}
+
+    return one_by_one

@@ -1,0 +1,103 @@
+"""Set-based work on both databases: a temporary table filled from a Polars frame (``COPY`` on
+PostgreSQL, the driver's ``executemany`` on SQLite) and the SQL that lets the database itself write
+outbox rows (a JSON payload, a random event id), so that a million results are booked by a handful of
+statements instead of a million round trips.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+from psycopg import sql
+from sqlalchemy import Connection, Date, DateTime, bindparam, text
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.types import TypeEngine
+
+_SLICE = 100_000
+
+
+def is_postgres(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def create_temporary(connection: Connection, name: str, columns: Mapping[str, str]) -> None:
+    """A temporary table of this transaction (dropped at commit on PostgreSQL; by :func:`drop_temporary`
+    on SQLite, whose temporary tables live as long as the connection)."""
+    body = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+    if is_postgres(connection):
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({body}) ON COMMIT DROP")
+    else:
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({body})")
+
+
+def drop_temporary(connection: Connection, *names: str) -> None:
+    if not is_postgres(connection):
+        for name in names:
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def fill(connection: Connection, name: str, frame: pl.DataFrame) -> None:
+    """Append ``frame``'s rows (its columns named as the table's) to table ``name``."""
+    if frame.is_empty():
+        return
+    if is_postgres(connection):
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+            sql.Identifier(name), sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
+        )
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for part in frame.iter_slices(_SLICE):
+                # Polars writes null as an empty field, which COPY's CSV format reads as NULL.
+                copy.write(part.write_csv(include_header=False))
+        return
+    columns = ", ".join(frame.columns)
+    marks = ", ".join("?" for _ in frame.columns)
+    for part in frame.iter_slices(_SLICE):
+        insert = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608 - our own table and columns
+        connection.exec_driver_sql(insert, part.rows())
+
+
+def analyze(connection: Connection, name: str) -> None:
+    """Give PostgreSQL's planner the statistics of a temporary table just filled (autovacuum never
+    looks at temporary tables)."""
+    if is_postgres(connection):
+        connection.exec_driver_sql(f"ANALYZE {name}")
+
+
+def json_object(connection: Connection, pairs: Sequence[tuple[str, str]]) -> str:
+    """SQL building a JSON object from ``(key, SQL expression)`` pairs, keys in this order."""
+    function = "jsonb_build_object" if is_postgres(connection) else "json_object"
+    arguments = ", ".join(f"'{key}', {value}" for key, value in pairs)
+    return f"{function}({arguments})"
+
+
+def text_parameter(connection: Connection, name: str) -> str:
+    """A bound text parameter inside a JSON builder (PostgreSQL must be told its type)."""
+    return f"CAST(:{name} AS TEXT)" if is_postgres(connection) else f":{name}"
+
+
+def random_uuid(connection: Connection) -> str:
+    """SQL making a random (version 4) UUID as text, one per row."""
+    if is_postgres(connection):
+        return "CAST(gen_random_uuid() AS TEXT)"
+    return (
+        "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) "
+        "|| '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' "
+        "|| hex(randomblob(6)))"
+    )
+
+
+_MOMENTS: dict[str, TypeEngine[Any]] = {"now": DateTime(timezone=True), "day": Date()}
+
+
+def statement(sql_text: str) -> TextClause:
+    """A textual statement whose ``:now`` (a moment) and ``:day`` (a date), where it has them, are bound
+    as SQLAlchemy stores those types (SQLite keeps them as text in its own layout)."""
+    used = set(re.findall(r"(?<!:):([a-z_]+)\b", sql_text))
+    return text(sql_text).bindparams(
+        *(bindparam(name, type_=kind) for name, kind in _MOMENTS.items() if name in used)
+    )
