@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from cartax.cases import Actor
 from cartax.infra.outbox import list_events
 from cartax.payout import BankProtocolError
+from cartax.payout.adapters import files
 from cartax.payout.adapters.fake_file_bank import process
 from cartax.payout.adapters.files import (
     BankResult,
@@ -177,7 +178,9 @@ def test_a_result_file_booked_in_shares_books_each_transfer_once(db_engine: Engi
     assert len(list_events(db_engine, event_type="PaymentReconciled")) == 5  # reconciled once
 
 
-def test_a_result_csv_reads_the_same_by_columns_and_line_by_line(tmp_path: Path) -> None:
+def test_a_result_csv_reads_the_same_by_columns_and_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     results = [
         BankResult("M202600001U000000001", "succeeded", None, 10_930, "B1"),
         BankResult("M202600001U000000002", "failed", FailReason.ACCOUNT_CLOSED, 20_930, None),
@@ -188,7 +191,14 @@ def test_a_result_csv_reads_the_same_by_columns_and_line_by_line(tmp_path: Path)
     quoted = tmp_path / "quoted.csv"  # a quoted field: read line by line
     quoted.write_text(result_csv(results).replace(",B1", ',"B1"'), encoding="utf-8")
     assert read_results(plain) == read_results(quoted) == results
-    assert read_result_frame(plain).equals(result_frame(results))
+    by_lines = read_result_frame(quoted)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a plain file is read by columns")
+
+    monkeypatch.setattr(files, "_result_csv", refuse)
+    assert read_result_frame(plain).equals(by_lines)
+    assert by_lines.equals(result_frame(results))
     unknown = tmp_path / "unknown.csv"  # an unknown reason of a refusal is "rejected"
     unknown.write_text(result_csv(results).replace("account_closed", "whatever"), encoding="utf-8")
     assert read_results(unknown)[1].reason is FailReason.REJECTED

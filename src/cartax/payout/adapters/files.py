@@ -619,10 +619,11 @@ def _result_csv(text: str, name: str) -> Iterator[BankResult]:
 
 
 def _result_csv_frame(data: bytes, name: str) -> pl.DataFrame:
-    """The result CSV read by Polars when every line is plain (six fields, no quotes); a file with
+    """The result CSV read by Polars when every line is plain (five fields, no quotes); a file with
     anything else is read line by line, which says where it breaks the format."""
     lines = data.splitlines()
-    plain = bool(lines) and all(line.count(b",") == 5 and b'"' not in line for line in lines)
+    commas = len(RESULT_HEADER) - 1
+    plain = bool(lines) and all(line.count(b",") == commas and b'"' not in line for line in lines)
     if not plain or tuple(lines[0].decode("utf-8", "replace").split(",")) != RESULT_HEADER:
         return result_frame(_result_csv(data.decode("utf-8"), name))
     raw = pl.read_csv(io.BytesIO(data), infer_schema=False, quote_char=None)
