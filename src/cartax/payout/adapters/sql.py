@@ -577,11 +577,14 @@ class SqlPayout:
         with self.engine.begin() as connection:
             if bulk.is_postgres(connection):
                 connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            bulk.create_temporary(connection, "payout_latest", _LATEST)
             bulk.create_temporary(connection, "payout_matching", _MATCHING)
             try:
                 connection.execute(
-                    bulk.statement(_MATCHING_SQL), {"day": day, "unknown": str(TransferState.UNKNOWN)}
+                    bulk.statement(_LATEST_SQL), {"day": day, "unknown": str(TransferState.UNKNOWN)}
                 )
+                bulk.analyze(connection, "payout_latest")
+                connection.execute(bulk.statement(_MATCHING_SQL), {"day": day})
                 bulk.analyze(connection, "payout_matching")
                 rows = connection.execute(
                     text(
@@ -592,7 +595,7 @@ class SqlPayout:
                 lines = tuple(_match(*row) for row in rows)
                 _reconciled(connection, day, now)
             finally:
-                bulk.drop_temporary(connection, "payout_matching")
+                bulk.drop_temporary(connection, "payout_latest", "payout_matching")
             balanced = ledger.balanced(connection)
         return ReconciliationReport(day, lines, balanced)
 
@@ -610,20 +613,29 @@ _MATCHING = {
 # The bank's last word on a transfer id: its latest result other than "unknown", among the results of the
 # day and any result on the day's transfers. Our transfers without one, and results on ids we never sent,
 # each make a row too.
-_MATCHING_SQL = (
-    "INSERT INTO payout_matching "
+_LATEST = {
+    "transfer_id": "VARCHAR(20) PRIMARY KEY",
+    "status": "VARCHAR(10)",
+    "amount": "BIGINT",
+    "bank_ref": "VARCHAR(64)",
+}
+_LATEST_SQL = (
+    "INSERT INTO payout_latest "
     "WITH candidates AS (SELECT id, transfer_id, status, amount, bank_ref FROM payout_results "
     "WHERE day = :day AND status <> :unknown UNION ALL SELECT r.id, r.transfer_id, r.status, r.amount, "
     "r.bank_ref FROM payout_results r JOIN payout_transfers t ON t.transfer_id = r.transfer_id "
     "WHERE t.day = :day AND r.day <> :day AND r.status <> :unknown), "
     "ranked AS (SELECT transfer_id, status, amount, bank_ref, "
-    "row_number() OVER (PARTITION BY transfer_id ORDER BY id DESC) AS place FROM candidates), "
-    "latest AS (SELECT transfer_id, status, amount, bank_ref FROM ranked WHERE place = 1) "
+    "row_number() OVER (PARTITION BY transfer_id ORDER BY id DESC) AS place FROM candidates) "
+    "SELECT transfer_id, status, amount, bank_ref FROM ranked WHERE place = 1"
+)
+_MATCHING_SQL = (
+    "INSERT INTO payout_matching "
     "SELECT t.transfer_id, t.state, t.amount, t.bank_ref, i.case_key, latest.status, latest.amount, "
     "latest.bank_ref FROM payout_transfers t JOIN payout_instructions i ON i.id = t.instruction_id "
-    "LEFT JOIN latest ON latest.transfer_id = t.transfer_id WHERE t.day = :day "
+    "LEFT JOIN payout_latest latest ON latest.transfer_id = t.transfer_id WHERE t.day = :day "
     "UNION ALL SELECT latest.transfer_id, NULL, NULL, NULL, NULL, latest.status, latest.amount, "
-    "latest.bank_ref FROM latest WHERE NOT EXISTS "
+    "latest.bank_ref FROM payout_latest latest WHERE NOT EXISTS "
     "(SELECT 1 FROM payout_transfers t3 WHERE t3.transfer_id = latest.transfer_id AND t3.day = :day)"
 )
 # Matched payments: both sides say succeeded and the bank's amount, if it gave one, is ours.
