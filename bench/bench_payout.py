@@ -1,41 +1,59 @@
 """Payout benchmark: approved cases into bank files, a result file reconciled, the API rail's throughput.
 
-    .venv/bin/python bench/bench_payout.py --cases 1000000      # files and reconciliation (SQLite file)
-    .venv/bin/python bench/bench_payout.py --api 2000           # API rail against the fake bank
+    .venv/bin/python bench/bench_payout.py --cases 1000000 --api 0                   # SQLite file
+    .venv/bin/python bench/bench_payout.py --cases 1000000 --api 2000 \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres             # a throwaway database
 
-Setup (accounts encrypted, instructions decided) is bulk-loaded and not timed; each timed step is one
-public operation: ``file_batch`` + ``load_batch`` + ``write_csv`` + ``pain001`` (XSD-validated) for the
-files, ``read_results`` + ``apply_results`` + ``reconcile`` for the result file.
+Setup (owners with an AES-GCM encrypted, verified account; one decided payment each with its ledger
+entry) is bulk-loaded and not timed. Each timed step is one public operation:
+
+- bank files: ``file_batch`` (the claim, committed), then ``render_batch``'s work: the batch read as a
+  stream, accounts decrypted, holders named, the CSV and the ``pain.001`` files written (parts of
+  ``--part-size`` transactions, each parsed back and validated against the XSD);
+- the result file (one line per transfer, ``--failed`` of them refusals): ``read_result_frame``,
+  ``apply_results`` (booking, ledger, outbox), ``reconcile`` (the day's report and its events).
+
+Each step prints its wall-clock time, the CPU time of this process (user + system, all threads), on
+PostgreSQL the CPU time of the database's server processes serving this run (read from /proc; parallel
+workers not included), and the load average at its end.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert
+import polars as pl
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from cartax.infra import make_engine, upgrade
 from cartax.infra.crypto import PiiCipher
+from cartax.payout.adapters import bulk
 from cartax.payout.adapters.fake_bank import FakeBank, FakeRail
 from cartax.payout.adapters.fake_openbanking import serve
 from cartax.payout.adapters.files import (
-    BankResult,
+    PARALLEL,
+    PART_SIZE,
+    Debtor,
     apply_results,
+    batch_head,
+    batch_transfers,
     file_batch,
-    load_batch,
-    pain001,
-    read_results,
-    result_csv,
-    write_csv,
+    read_result_frame,
+    write_batch,
 )
 from cartax.payout.adapters.openbanking import OpenBankingClient
 from cartax.payout.adapters.sql import account_context
-from cartax.payout.adapters.tables import payout_accounts, payout_current, payout_instructions
 from cartax.payout.adapters.wiring import build_payout
 from cartax.payout.model import kst_day
 from cartax.payout.ports import Person
@@ -43,88 +61,162 @@ from cartax.payout.settings import PayoutSettings
 
 CIPHER = PiiCipher.from_secrets("bench-key", "bench-index-key")
 NOW = datetime(2026, 8, 14, 1, 0, tzinfo=UTC)
+ORG = "M202600001"
+DEBTOR = Debtor("서울특별시 강남구", "1005001234567", "020")
 
 
 class Names:
+    """The directory: a name per owner, looked up many at once as the registry's view does."""
+
     def person(self, owner_id: str) -> Person:
         return Person(owner_id, "시민" + owner_id[-4:])
 
+    def names(self, owner_ids: list[str]) -> dict[str, str]:
+        return {owner_id: "시민" + owner_id[-4:] for owner_id in owner_ids}
+
 
 def load(url: str, count: int) -> None:
-    """``count`` owners with a verified account and one decided payment each (bulk, untimed)."""
+    """``count`` owners with a verified account and one decided payment each, with the decision's ledger
+    entry (bulk, untimed)."""
     engine = make_engine(url)
     rng = random.Random(2026)
-    chunk = 50_000
+    chunk = 100_000
+    at = NOW.replace(tzinfo=None) if url.startswith("sqlite") else NOW
     with engine.begin() as connection:
-        for start in range(0, count, chunk):
-            ids = range(start + 1, min(count, start + chunk) + 1)
-            connection.execute(insert(payout_accounts), [
-                {"id": n, "owner_id": f"P{n:07d}", "bank_code": "088", "last4": f"{n % 10_000:04d}",
-                 "number_encrypted": CIPHER.encrypt(f"3333{n:08d}", account_context(f"P{n:07d}")),
-                 "holder_check": "verified", "source": "citizen", "registered_at": NOW}
-                for n in ids
-            ])  # fmt: skip
-            connection.execute(insert(payout_current), [
-                {"owner_id": f"P{n:07d}", "account_id": n, "zero_click": False, "updated_at": NOW}
-                for n in ids
-            ])  # fmt: skip
-            connection.execute(insert(payout_instructions), [
-                {"case_key": f"K{n:07d}", "computation": 1, "owner_id": f"P{n:07d}", "district": "11680",
-                 "amount": rng.randrange(1_000, 600_000), "state": "open", "fence": 0, "created_at": NOW,
-                 "updated_at": NOW}
-                for n in ids
-            ])  # fmt: skip
+        for start in range(1, count + 1, chunk):
+            ids = list(range(start, min(count, start + chunk - 1) + 1))
+            owners = [f"P{n:07d}" for n in ids]
+            amounts = [rng.randrange(1_000, 600_000) for _ in ids]
+            tokens = [
+                CIPHER.encrypt(f"3333{n:08d}", account_context(o)) for n, o in zip(ids, owners, strict=True)
+            ]
+            frames = {
+                "payout_accounts": pl.DataFrame({
+                    "id": ids, "owner_id": owners, "bank_code": "088",
+                    "last4": [f"{n % 10_000:04d}" for n in ids], "number_encrypted": tokens,
+                    "holder_check": "verified", "source": "citizen", "registered_at": at,
+                }),
+                "payout_current": pl.DataFrame({"owner_id": owners, "account_id": ids, "zero_click": False,
+                                                "updated_at": at}),
+                "payout_instructions": pl.DataFrame({
+                    "id": ids, "case_key": [f"K{n:07d}" for n in ids], "computation": 1, "owner_id": owners,
+                    "district": "11680", "amount": amounts, "state": "open", "fence": 0, "created_at": at,
+                    "updated_at": at,
+                }),
+                "ledger_entries": pl.DataFrame({
+                    "id": ids, "entry_key": [f"decided:K{n:07d}:1" for n in ids], "kind": "decided",
+                    "case_key": [f"K{n:07d}" for n in ids], "owner_id": owners, "district": "11680",
+                    "day": kst_day(NOW), "posted_at": at,
+                }),
+                "ledger_lines": pl.DataFrame({
+                    "entry_id": ids + ids,
+                    "account": ["refund_expense"] * len(ids) + ["refunds_payable"] * len(ids),
+                    "amount": amounts + [-a for a in amounts],
+                }),
+            }  # fmt: skip
+            for table, frame in frames.items():
+                if url.startswith("sqlite"):
+                    frame = frame.with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S.%6f"),
+                                               pl.col(pl.Date).dt.strftime("%Y-%m-%d"))  # fmt: skip
+                bulk.fill(connection, table, frame)
+        if not url.startswith("sqlite"):  # rows came with their ids: the sequences go on after them
+            for table in ("payout_accounts", "payout_instructions", "ledger_entries"):
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {count})"))
     engine.dispose()
 
 
-def timed(label: str, action):  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    value = action()
-    print(f"  {label:<52} {time.perf_counter() - started:8.1f} s", flush=True)
-    return value
+class Meter:
+    """Wall-clock, this process's CPU time and (PostgreSQL) the CPU time of the run's server processes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self.database = engine.url.database
+
+    def _server(self) -> dict[int, float]:
+        if not self.postgres:
+            return {}
+        with self.engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = :d"), {"d": self.database}
+            ).scalars()
+            ticks = os.sysconf("SC_CLK_TCK")
+            found = {}
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+            return found
+
+    def timed(self, label: str, action: Callable[[], Any]) -> Any:
+        server = self._server()
+        cpu, started = time.process_time(), time.perf_counter()
+        value = action()
+        wall, used = time.perf_counter() - started, time.process_time() - cpu
+        after = self._server()
+        served = sum(seconds - server.get(pid, 0.0) for pid, seconds in after.items())
+        extra = f", server CPU {served:6.1f} s" if self.postgres else ""
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"  {label:<50} {wall:7.1f} s (CPU {used:6.1f} s{extra}; load {load})", flush=True)
+        return value
 
 
-def files(count: int, folder: Path) -> None:
-    url = f"sqlite:///{folder / 'bench.db'}"
+def since(start: tuple[float, float]) -> str:
+    return f"{time.perf_counter() - start[0]:7.1f} s (CPU {time.process_time() - start[1]:6.1f} s"
+
+
+def files(url: str, count: int, folder: Path, part_size: int, failed: float, parallel: int) -> None:
     upgrade(url)
     print(f"loading {count:,} decided payments (untimed) …", flush=True)
+    started = time.perf_counter()
     load(url, count)
+    print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
     engine = make_engine(url)
     payouts = build_payout(engine, PayoutSettings(), CIPHER, Names(), lambda: NOW, None, timedelta(days=14))
-    clock = payouts.service.clock
-    total = time.perf_counter()
-    ref = timed(
-        "claim into a batch, transfers committed (file_batch)",
-        lambda: file_batch(engine, "M202600001", clock),
+    clock, meter = payouts.service.clock, Meter(engine)
+    out = folder / "out"
+    print("bank files from approved cases:", flush=True)
+    total = (time.perf_counter(), time.process_time())
+    ref = meter.timed(
+        "claim into a batch, committed (file_batch)",
+        lambda: file_batch(engine, ORG, clock, parallel=parallel),
     )
-    batch = timed(
-        "read the batch, decrypt accounts (load_batch)",
-        lambda: load_batch(engine, ref, payouts.service.open_number, payouts.worker.holder_name),
+    head = batch_head(engine, ref)
+
+    def render() -> list[Path]:
+        chunks = batch_transfers(engine, head, payouts.service.open_number, payouts.holder_names)
+        return write_batch(head, chunks, out, ("csv", "pain001"), DEBTOR, part_size)  # type: ignore[no-any-return]
+
+    written = meter.timed("read, decrypt, write CSV + pain.001, validate", render)
+    size = sum(path.stat().st_size for path in written if path.suffix == ".xml")
+    print(f"  {'in all':<50} {since(total)}; {head.count:,} transfers, {len(written) - 1} pain.001 files, "
+          f"{size / 1e6:,.0f} MB)", flush=True)  # fmt: skip
+    result = folder / "result.csv"
+    sent = pl.read_csv(out / f"{ref}.csv", columns=["transfer_id", "amount"], infer_schema=False)
+    refused = pl.Series(random.Random(7).choices([True, False], [failed, 1 - failed], k=sent.height))
+    sent.select(
+        "transfer_id",
+        pl.when(refused).then(pl.lit("FAIL")).otherwise(pl.lit("OK")).alias("status"),
+        pl.when(refused).then(pl.lit("account_closed")).otherwise(pl.lit("")).alias("reason"),
+        "amount",
+        pl.when(refused).then(pl.lit("")).otherwise(pl.lit("B") + pl.col("transfer_id")).alias("bank_ref"),
+    ).write_csv(result)
+    print(f"the bank's result file ({sent.height:,} lines, {refused.sum():,} refused):", flush=True)
+    total = (time.perf_counter(), time.process_time())
+    frame = meter.timed("read the result CSV (read_result_frame)", lambda: read_result_frame(result))
+    counts = meter.timed(
+        "book the results (apply_results)", lambda: apply_results(engine, frame, clock, "csv", parallel)
     )
-    timed("write the CSV file", lambda: write_csv(batch, folder / "transfers.csv"))
-    xml = timed(
-        "build pain.001 and validate it against the XSD",
-        lambda: pain001(batch, "서울특별시 강남구", "1005001234567", "020"),
-    )
-    (folder / "transfers.xml").write_bytes(xml)
-    print(f"  {'bank files from approved cases, in all':<52} {time.perf_counter() - total:8.1f} s "
-          f"({len(batch.transfers):,} transfers, pain.001 {len(xml) / 1e6:,.0f} MB)", flush=True)  # fmt: skip
-    results = [
-        BankResult(t.transfer_id, "succeeded", None, t.amount, f"B{n}") for n, t in enumerate(batch.transfers)
-    ]
-    (folder / "result.csv").write_text(result_csv(results), encoding="utf-8")
-    total = time.perf_counter()
-    read = timed("read the 1-line-per-transfer result CSV", lambda: read_results(folder / "result.csv"))
-    counts = timed("book the results (apply_results)", lambda: apply_results(engine, read, clock, "csv"))
-    report = timed("reconcile the day (reconcile)", lambda: payouts.service.reconcile(kst_day(NOW)))
-    print(f"  {'result file reconciled, in all':<52} {time.perf_counter() - total:8.1f} s "
-          f"({counts['succeeded']:,} booked, {report.matched:,} matched, {len(report.flagged):,} flagged, "
-          f"ledger balanced: {report.ledger_balanced})", flush=True)  # fmt: skip
+    report = meter.timed("reconcile the day (reconcile)", lambda: payouts.service.reconcile(kst_day(NOW)))
+    print(f"  {'in all':<50} {since(total)}; {counts['succeeded']:,} paid, {counts['failed']:,} refused, "
+          f"{report.matched:,} matched, {len(report.flagged):,} flagged, balanced: {report.ledger_balanced})",
+          flush=True)  # fmt: skip
     engine.dispose()
 
 
-def api(count: int, folder: Path, http: bool) -> None:
-    url = f"sqlite:///{folder / ('api-http.db' if http else 'api.db')}"
+def api(url: str, count: int, http: bool) -> None:
     upgrade(url)
     load(url, count)
     engine = make_engine(url)
@@ -137,7 +229,7 @@ def api(count: int, folder: Path, http: bool) -> None:
         rail = FakeRail(bank)  # type: ignore[assignment]
     payouts = build_payout(engine, settings, CIPHER, Names(), lambda: datetime.now(UTC), None,
                            timedelta(days=14), rail=rail, holder_check=bank)  # fmt: skip
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     paid = 0
     while worked := payouts.worker.run_once():
         paid += worked
@@ -147,21 +239,52 @@ def api(count: int, folder: Path, http: bool) -> None:
         if http
         else "API rail, in-process fake bank, 1 worker"
     )
-    print(f"  {label:<52} {seconds:8.1f} s ({paid:,} transfers, {paid / seconds:,.0f}/s)", flush=True)
+    load_average = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  {label:<50} {seconds:7.1f} s (CPU {time.process_time() - cpu:6.1f} s; load {load_average}; "
+          f"{paid:,} transfers, {paid / seconds:,.0f}/s)", flush=True)  # fmt: skip
     engine.dispose()
 
 
+@contextmanager
+def database(server: str | None, folder: Path, name: str) -> Iterator[str]:
+    """A SQLite file in ``folder``, or a throwaway database on the PostgreSQL ``server`` (dropped after)."""
+    if server is None:
+        yield f"sqlite:///{folder / (name + '.db')}"
+        return
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    database_name = f"cartax_bench_payout_{name}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{database_name}"'))
+    try:
+        yield make_url(server).set(database=database_name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--api", type=int, default=2_000)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL; throwaway databases are made on it")
+    parser.add_argument("--part-size", type=int, default=PART_SIZE, help="transactions per pain.001 file")
+    parser.add_argument("--failed", type=float, default=0.01, help="share of refusals in the result file")
+    parser.add_argument(
+        "--parallel", type=int, default=PARALLEL, help="transactions side by side (PostgreSQL)"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="cartax-bench-payout-") as folder:
+    print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; load {os.getloadavg()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="cartax-bench-payout-") as scratch:
+        folder = Path(scratch)
         if args.cases:
-            files(args.cases, Path(folder))
+            with database(args.postgres, folder, "files") as url:
+                files(url, args.cases, folder, args.part_size, args.failed, args.parallel)
         if args.api:
-            api(args.api, Path(folder), http=False)
-            api(args.api, Path(folder), http=True)
+            with database(args.postgres, folder, "api") as url:
+                api(url, args.api, http=False)
+            with database(args.postgres, folder, "http") as url:
+                api(url, args.api, http=True)
 
 
 if __name__ == "__main__":
