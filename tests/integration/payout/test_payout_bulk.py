@@ -196,8 +196,11 @@ def test_a_result_csv_reads_the_same_by_columns_and_line_by_line(
     def refuse(*_: object) -> None:
         raise AssertionError("a plain file is read by columns")
 
+    empty = tmp_path / "empty.csv"  # empty fields quoted, as Polars writes them: still read by columns
+    empty.write_text(result_csv(results).replace(",,", ',"",'), encoding="utf-8")
     monkeypatch.setattr(files, "_result_csv", refuse)
     assert read_result_frame(plain).equals(by_lines)
+    assert read_result_frame(empty).equals(by_lines)
     assert by_lines.equals(result_frame(results))
     unknown = tmp_path / "unknown.csv"  # an unknown reason of a refusal is "rejected"
     unknown.write_text(result_csv(results).replace("account_closed", "whatever"), encoding="utf-8")

@@ -619,14 +619,17 @@ def _result_csv(text: str, name: str) -> Iterator[BankResult]:
 
 
 def _result_csv_frame(data: bytes, name: str) -> pl.DataFrame:
-    """The result CSV read by Polars when every line is plain (five fields, no quotes); a file with
-    anything else is read line by line, which says where it breaks the format."""
+    """The result CSV read by Polars when every line is plain (five fields; no quotes but empty quoted
+    fields, ``""``); a file with anything else is read line by line, which says where it breaks the
+    format."""
     lines = data.splitlines()
     commas = len(RESULT_HEADER) - 1
-    plain = bool(lines) and all(line.count(b",") == commas and b'"' not in line for line in lines)
+    bare = (line.replace(b'""', b"") for line in lines)
+    plain = bool(lines) and all(line.count(b",") == commas and b'"' not in line for line in bare)
     if not plain or tuple(lines[0].decode("utf-8", "replace").split(",")) != RESULT_HEADER:
         return result_frame(_result_csv(data.decode("utf-8"), name))
-    raw = pl.read_csv(io.BytesIO(data), infer_schema=False, quote_char=None)
+    raw = pl.read_csv(io.BytesIO(data), infer_schema=False)
+    raw = raw.with_columns(pl.when(pl.all() != "").then(pl.all()).name.keep())  # "" and nothing alike
     status = pl.col("status").replace_strict(RESULT_STATUS, default=None)
     bad = raw.with_row_index("line", offset=2).filter(
         pl.col("transfer_id").is_null() | status.is_null() | (pl.col("transfer_id").str.len_chars() > 20)
