@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -215,12 +216,14 @@ class _Found:
         with_refunds = refunds.select("case").unique()
 
         def kept(frame: pl.DataFrame) -> pl.DataFrame:
-            return frame.join(with_refunds, on="case", how="semi").with_columns(pl.col("case") + base)
+            return _compact(
+                frame.join(with_refunds, on="case", how="semi").with_columns(pl.col("case") + base)
+            )
 
         self.cases.append(kept(batch.cases))
         self.payments.append(kept(batch.payments))
         self.exemptions.append(kept(batch.exemptions))
-        self.refunds.append(refunds.with_columns(pl.col("case") + base))
+        self.refunds.append(_compact(refunds.with_columns(pl.col("case") + base)))
         self.rejects.extend(batch.rejects)
 
     def result(self, tax_year: int) -> tuple[CaseBatch, pl.DataFrame]:
@@ -232,6 +235,16 @@ class _Found:
             tuple(self.rejects),
         )
         return batch, pl.concat(self.refunds)
+
+
+def _compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` in buffers of its own. A filtered text column still points into the whole partition's
+    text buffers and keeps them alive; kept across partitions, those would add up to most of a national
+    run's memory. Written out and read back (Arrow IPC, in memory), only the kept rows' bytes remain."""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
 
 
 def _name(engine: Engine) -> str:

@@ -112,13 +112,16 @@ def _compute(
         _exemption_columns(exemptions),
     )
     found = refunds.has_refund
-    causes = np.array([cause.value if cause else "" for cause in codes.CAUSES], dtype=object)
+    # Text columns stay in Polars (filtered by the mask, the cause looked up from its code): turned into
+    # NumPy they would be one Python string per payment, whose freed memory the interpreter keeps.
+    kept = pl.Series(found)
+    causes = pl.Series([cause.value if cause else "" for cause in codes.CAUSES], dtype=pl.String)
     return pl.DataFrame(
         {
             "case": payments["case"].to_numpy()[found],
             "seq": payments["seq"].to_numpy()[found],
-            "payment_id": payments["payment_id"].to_numpy()[found],
-            "cause": causes[refunds.cause[found]],
+            "payment_id": payments["payment_id"].filter(kept),
+            "cause": causes.gather(refunds.cause[found]),
             "liability_car_tax": refunds.liability_car_tax[found],
             "liability_edu_tax": refunds.liability_edu_tax[found],
             "refund_car_tax": refunds.refund_car_tax[found],
