@@ -232,10 +232,11 @@ def _read_parquet(
                 "use text, whole numbers, dates or booleans",
             )
     columns = [column for column in FEED_COLUMNS[name] if column not in leave_out]
+    # The row index is taken as the file is scanned, so a filter is applied row group by row group.
     lazy = (
         pl.scan_parquet(path)
-        .select(_as_read(column, schema[column]) for column in columns)
-        .with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
+        .with_row_index(ROW, offset=2)
+        .select(*(_as_read(column, schema[column]) for column in columns), pl.col(ROW).cast(pl.Int64))
     )
     if keep is not None:
         lazy = lazy.filter(keep.fill_null(False))
