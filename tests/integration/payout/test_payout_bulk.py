@@ -5,6 +5,7 @@ read by columns as it is read line by line."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import polars as pl
@@ -162,6 +163,9 @@ def test_a_result_file_booked_in_shares_books_each_transfer_once(db_engine: Engi
     paid = list_events(db_engine, event_type="RefundPaid")
     assert sorted(e.payload["case_key"] for e in paid) == [f"case{n}" for n in range(7) if n != 1]
     assert {e.payload["paid_on"] for e in paid} == {kst_day(clock()).isoformat()}
+    # Event ids made by the database: version 7 UUIDs, in the order of the file within a share.
+    assert {uuid.UUID(e.event_id).version for e in paid} == {7}
+    assert len({e.event_id for e in paid}) == len(paid)
     [refused] = list_events(db_engine, event_type="TransferFailed")
     assert (refused.payload["case_key"], refused.payload["reason"]) == ("case1", "account_closed")
     with db_engine.connect() as connection:
@@ -173,7 +177,10 @@ def test_a_result_file_booked_in_shares_books_each_transfer_once(db_engine: Engi
         first.transfer_id: "status_mismatch", forged.transfer_id: "unknown_to_us",
     }  # fmt: skip
     assert report.matched == 6
-    assert len(list_events(db_engine, event_type="PaymentReconciled")) == 5
+    reconciled = list_events(db_engine, event_type="PaymentReconciled")
+    assert len(reconciled) == 5
+    assert [e.event_id for e in reconciled] == sorted(e.event_id for e in reconciled)
+    assert {uuid.UUID(e.event_id).version for e in reconciled} == {7}
     payouts.service.reconcile(kst_day(clock()))
     assert len(list_events(db_engine, event_type="PaymentReconciled")) == 5  # reconciled once
 

@@ -7,6 +7,7 @@ statements instead of a million round trips.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -80,14 +81,21 @@ def text_parameter(connection: Connection, name: str) -> str:
     return f"CAST(:{name} AS TEXT)" if is_postgres(connection) else f":{name}"
 
 
-def random_uuid(connection: Connection) -> str:
-    """SQL making a random (version 4) UUID as text, one per row."""
+def ordered_uuid(connection: Connection, place: str) -> str:
+    """SQL making, per row, a version 7 UUID as text (RFC 9562): this moment's milliseconds, the row's
+    ``place`` in the statement (an SQL integer below 2**24, as the method with a counter) and 48 random
+    bits. The ids one statement makes increase with ``place``, so a unique index takes a million of
+    them at its end instead of all over (random version 4 ids cost a page visit each)."""
+    millis = f"{time.time_ns() // 1_000_000:012x}"
     if is_postgres(connection):
-        return "CAST(gen_random_uuid() AS TEXT)"
+        counter = f"lpad(to_hex(({place}) % 16777216), 6, '0')"
+        tail = "lpad(to_hex(floor(random() * 281474976710656)::bigint), 12, '0')"
+    else:
+        counter = f"printf('%06x', ({place}) % 16777216)"
+        tail = "lower(hex(randomblob(6)))"
     return (
-        "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) "
-        "|| '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' "
-        "|| hex(randomblob(6)))"
+        f"('{millis[:8]}-{millis[8:]}-7' || substr({counter}, 1, 3) || '-8' || substr({counter}, 4, 3) "
+        f"|| '-' || {tail})"
     )
 
 

@@ -658,18 +658,23 @@ def _reconciled(connection: Connection, day: date, now: datetime) -> None:
                   "type": PaymentReconciled.TYPE}  # fmt: skip
     events = (
         "INSERT INTO outbox (event_id, type, payload, occurred_at) "
-        f"SELECT {bulk.random_uuid(connection)}, :type, {payload}, :now "
+        f"SELECT {bulk.ordered_uuid(connection, 'm.place')}, :type, {payload}, :now "
     )
     rows = f"INSERT INTO payout_reconciled (transfer_id, day, at) SELECT m.transfer_id, :day, :now {_MATCHED}"
     if bulk.is_postgres(connection):
         fresh = f"WITH fresh AS ({rows} ON CONFLICT DO NOTHING RETURNING transfer_id) "
         joined = (
-            "FROM fresh JOIN payout_matching m ON m.transfer_id = fresh.transfer_id ORDER BY m.transfer_id"
+            "FROM (SELECT m.*, row_number() OVER (ORDER BY m.transfer_id) AS place FROM fresh "
+            "JOIN payout_matching m ON m.transfer_id = fresh.transfer_id) m ORDER BY m.place"
         )
         connection.execute(bulk.statement(fresh + events + joined), parameters)
         return
     unseen = " AND NOT EXISTS (SELECT 1 FROM payout_reconciled p WHERE p.transfer_id = m.transfer_id)"
-    connection.execute(bulk.statement(f"{events}{_MATCHED}{unseen} ORDER BY m.transfer_id"), parameters)
+    placed = (
+        "FROM (SELECT m.*, row_number() OVER (ORDER BY m.transfer_id) AS place "
+        f"{_MATCHED}{unseen}) m ORDER BY m.place"
+    )
+    connection.execute(bulk.statement(events + placed), parameters)
     connection.execute(bulk.statement(rows + unseen), parameters)
 
 
