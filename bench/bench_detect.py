@@ -35,7 +35,11 @@ def main() -> int:
     parser.add_argument("--feeds", type=Path)
     parser.add_argument("--vehicles", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--partitions", type=int, help="vehicle partitions read one at a time (default: one per 4,000,000 vehicles of a Parquet feed)")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        help="vehicle partitions read one at a time (default: one per 4,000,000 vehicles of a Parquet feed)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cartax-bench-detect-") as scratch:
         feeds = args.feeds

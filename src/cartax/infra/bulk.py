@@ -83,7 +83,7 @@ class KeyTable:
             _copy_in(self.connection, self.name, new.to_frame())
         else:
             placeholder = "?" if is_sqlite(self.connection) else "%s"
-            statement = f"INSERT INTO {self.name} (id) VALUES ({placeholder}) ON CONFLICT DO NOTHING"  # noqa: S608
+            statement = f"INSERT INTO {self.name} (id) VALUES ({placeholder}) ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
             self.connection.exec_driver_sql(statement, [(key,) for key in new.to_list()])
         self._settled()
 
@@ -97,7 +97,7 @@ class KeyTable:
         """Add the distinct ``table.column`` of the rows whose ``on`` is a key of ``source`` (and whose
         ``equal`` columns equal their values): one step of widening a scope, on the server."""
         joined = source._joined(table, [column], on, equal, distinct=True)
-        found = f"SELECT * FROM ({joined}) AS found EXCEPT SELECT id FROM {self.name}"  # noqa: S608
+        found = f"SELECT * FROM ({joined}) AS found EXCEPT SELECT id FROM {self.name}"  # noqa: S608  # nosec B608
         self.connection.exec_driver_sql(f"INSERT INTO {self.name} (id) {found}")
         self._settled()
 
@@ -119,7 +119,7 @@ class KeyTable:
         conditions = [f"x.{quote(table.c[on].name)} = k.id"]
         conditions += [f"x.{quote(table.c[name].name)} = {int(value)}" for name, value in equal.items()]
         # The key table's name is made here and the compared values are whole numbers: nothing outside.
-        head = f"SELECT {'DISTINCT ' if distinct else ''}{selected} FROM {self.name} AS k"  # noqa: S608
+        head = f"SELECT {'DISTINCT ' if distinct else ''}{selected} FROM {self.name} AS k"  # noqa: S608  # nosec B608
         return f"{head} CROSS JOIN {quote(table.name)} AS x WHERE {' AND '.join(conditions)}"
 
 
