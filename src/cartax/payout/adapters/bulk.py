@@ -58,7 +58,7 @@ def fill(connection: Connection, name: str, frame: pl.DataFrame) -> None:
     columns = ", ".join(frame.columns)
     marks = ", ".join("?" for _ in frame.columns)
     for part in frame.iter_slices(_SLICE):
-        insert = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608 - our own table and columns
+        insert = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608 - our own table and columns
         connection.exec_driver_sql(insert, part.rows())
 
 

@@ -852,7 +852,7 @@ def _raise_events(connection: Connection, now: datetime, day: date) -> None:
     )
     failed = bulk.json_object(connection, [*who, ("reason", "b.reason"), ("at", at)])
     statement = (
-        "INSERT INTO outbox (event_id, type, payload, occurred_at) "  # noqa: S608 - SQL of our own
+        "INSERT INTO outbox (event_id, type, payload, occurred_at) "  # noqa: S608  # nosec B608 - SQL of our own
         f"SELECT {bulk.ordered_uuid(connection, 'b.seq')}, "
         f"CASE WHEN b.status = 'succeeded' THEN :paid ELSE :failed END, "
         f"CASE WHEN b.status = 'succeeded' THEN {paid} ELSE {failed} END, :now "
