@@ -38,7 +38,7 @@ def insert_frame(connection: Connection, table: Table, frame: pl.DataFrame) -> N
     if is_sqlite(connection):
         _executemany(connection, table, frame)
     else:
-        _copy_in(connection, table.name, frame)
+        copy_in(connection, table.name, frame)
 
 
 def read_frame(
@@ -80,7 +80,7 @@ class KeyTable:
         if new.is_empty():
             return
         if self._empty and not is_sqlite(self.connection):
-            _copy_in(self.connection, self.name, new.to_frame())
+            copy_in(self.connection, self.name, new.to_frame())
         else:
             placeholder = "?" if is_sqlite(self.connection) else "%s"
             statement = f"INSERT INTO {self.name} (id) VALUES ({placeholder}) ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
@@ -145,7 +145,8 @@ def _executemany(connection: Connection, table: Table, frame: pl.DataFrame) -> N
         connection.exec_driver_sql(str(statement), chunk.rows())
 
 
-def _copy_in(connection: Connection, table: str, frame: pl.DataFrame) -> None:
+def copy_in(connection: Connection, table: str, frame: pl.DataFrame) -> None:
+    """Append ``frame``'s rows (columns named as the table's) to PostgreSQL table ``table`` by ``COPY``."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
     )

@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from psycopg import sql
 from sqlalchemy import Connection, Date, DateTime, bindparam, text
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
+
+from cartax.infra.bulk import copy_in
 
 _SLICE = 100_000
 
@@ -46,14 +47,7 @@ def fill(connection: Connection, name: str, frame: pl.DataFrame) -> None:
     if frame.is_empty():
         return
     if is_postgres(connection):
-        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            sql.Identifier(name), sql.SQL(", ").join(sql.Identifier(column) for column in frame.columns)
-        )
-        raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for part in frame.iter_slices(_SLICE):
-                # Polars writes null as an empty field, which COPY's CSV format reads as NULL.
-                copy.write(part.write_csv(include_header=False))
+        copy_in(connection, name, frame)
         return
     columns = ", ".join(frame.columns)
     marks = ", ".join("?" for _ in frame.columns)
