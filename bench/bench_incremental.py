@@ -19,15 +19,11 @@ import argparse
 import dataclasses
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from cartax.detection.database import detect_in_database
 from cartax.infra import make_engine, session_factory, upgrade
@@ -37,6 +33,7 @@ from cartax.registry.feeds import Feeds, read_feeds
 from cartax.registry.ingest import ingest_feeds
 from cartax.registry.synth import SynthOptions, select_districts, synthesize
 from cartax.rules import default_law
+from throwaway import database
 
 CIPHER = PiiCipher.from_secrets("bench-pii-key", "bench-index-key")
 DECIDED = date(2026, 11, 20)
@@ -55,7 +52,7 @@ def main() -> int:
         synthesize(SynthOptions(out=Path(scratch) / "feeds", districts=districts, vehicles=args.vehicles))
         feeds = read_feeds(Path(scratch) / "feeds")
         print(f"generated and read {args.vehicles:,} vehicles in {time.perf_counter() - started:.1f} s")
-        with database(args.postgres, Path(scratch)) as url:
+        with database(args.postgres, Path(scratch), "incremental") as url:
             run(url, feeds, args.events)
     return 0
 
@@ -117,23 +114,6 @@ def timed(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started
-
-
-@contextmanager
-def database(server: str | None, scratch: Path) -> Iterator[str]:
-    if server is None:
-        yield f"sqlite:///{scratch / 'cartax.db'}"
-        return
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"cartax_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -25,16 +25,13 @@ import os
 import random
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from cartax.infra import make_engine, upgrade
 from cartax.infra.crypto import PiiCipher
@@ -58,6 +55,7 @@ from cartax.payout.adapters.wiring import build_payout
 from cartax.payout.model import kst_day
 from cartax.payout.ports import Person
 from cartax.payout.settings import PayoutSettings
+from throwaway import database
 
 CIPHER = PiiCipher.from_secrets("bench-key", "bench-index-key")
 NOW = datetime(2026, 8, 14, 1, 0, tzinfo=UTC)
@@ -243,24 +241,6 @@ def api(url: str, count: int, http: bool) -> None:
     print(f"  {label:<50} {seconds:7.1f} s (CPU {time.process_time() - cpu:6.1f} s; load {load_average}; "
           f"{paid:,} transfers, {paid / seconds:,.0f}/s)", flush=True)  # fmt: skip
     engine.dispose()
-
-
-@contextmanager
-def database(server: str | None, folder: Path, name: str) -> Iterator[str]:
-    """A SQLite file in ``folder``, or a throwaway database on the PostgreSQL ``server`` (dropped after)."""
-    if server is None:
-        yield f"sqlite:///{folder / (name + '.db')}"
-        return
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    database_name = f"cartax_bench_payout_{name}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{database_name}"'))
-    try:
-        yield make_url(server).set(database=database_name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:
