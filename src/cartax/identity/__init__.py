@@ -50,7 +50,14 @@ from cartax.identity.policy import (
 )
 from cartax.identity.ports import IdentityRepositories, LoginOutcome, SessionKind
 from cartax.identity.principals import officer_principal, principal_for_session
-from cartax.identity.sessions import SessionLimits, SessionStatus, end_session, resume_session, start_session
+from cartax.identity.sessions import (
+    SessionLimits,
+    SessionStatus,
+    continue_session,
+    end_session,
+    resume_session,
+    start_session,
+)
 from cartax.identity.signin import Credentials, LockoutLimits, SignInDeps, SignInResult, attempt_sign_in
 from cartax.identity.tokens import authenticate_token, issue_token, revoke_token
 
@@ -93,6 +100,7 @@ __all__ = [
     "can_view_case",
     "case_access",
     "change_password",
+    "continue_session",
     "current_roles",
     "deactivate_officer",
     "district_access",

@@ -21,17 +21,24 @@ MIN_WARNING = timedelta(minutes=2)
 @dataclass(frozen=True)
 class SessionLimits:
     """``idle``: ends after this long without a request; ``absolute``: ends this long after sign-in
-    whatever happens; ``warning``: how long before the end the screen offers to extend (≥ 2 minutes)."""
+    whatever happens; ``warning``: how long before the end the screen offers to extend (≥ 2 minutes);
+    ``touch_every``: the idle clock is written back at most this often (a page and its stream and
+    assets arrive within seconds of each other, and each write is a database commit), so the end the
+    screen is told is the stored one, at most this much earlier than a write on every request would
+    give."""
 
     idle: timedelta = timedelta(minutes=15)
     absolute: timedelta = timedelta(hours=8)
     warning: timedelta = timedelta(minutes=2)
+    touch_every: timedelta = timedelta(seconds=30)
 
     def __post_init__(self) -> None:
         if self.warning < MIN_WARNING:
             raise ValueError("the session warning must come at least 2 minutes before the end (KWCAG 2.2.1)")
         if not self.warning < self.idle <= self.absolute:
             raise ValueError("session limits must satisfy warning < idle ≤ absolute")
+        if not timedelta(0) <= self.touch_every < self.warning:
+            raise ValueError("the session's idle clock must be written back more often than it warns")
 
 
 @dataclass(frozen=True)
@@ -64,16 +71,26 @@ def resume_session(
     store: SessionStore, limits: SessionLimits, session_id: str, now: datetime, *, kind: SessionKind
 ) -> SessionStatus:
     """The live session for ``session_id``, with its idle clock restarted; expired ones are removed."""
-    id_hash = hash_session_id(session_id)
-    record = store.get(id_hash)
+    record = store.get(hash_session_id(session_id))
     if record is None or record.kind is not kind:
         raise SessionExpiredError
+    return continue_session(store, limits, record, now)
+
+
+def continue_session(
+    store: SessionStore, limits: SessionLimits, record: SessionRecord, now: datetime
+) -> SessionStatus:
+    """:func:`resume_session` for a record the caller has just read: expired, it is removed; live, its
+    idle clock is restarted (written back once ``limits.touch_every`` has passed since the last write)."""
     absolute_end = record.created_at + limits.absolute
     if now >= record.last_seen_at + limits.idle or now >= absolute_end:
-        store.remove(id_hash)
+        store.remove(record.id_hash)
         raise SessionExpiredError
-    store.touch(id_hash, now)
-    expires_at = min(now + limits.idle, absolute_end)
+    last_seen = record.last_seen_at
+    if now - last_seen >= limits.touch_every:
+        store.touch(record.id_hash, now)
+        last_seen = now
+    expires_at = min(last_seen + limits.idle, absolute_end)
     return SessionStatus(record, expires_at, expires_at - limits.warning)
 
 

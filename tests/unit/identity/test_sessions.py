@@ -40,6 +40,23 @@ def test_each_request_restarts_the_idle_clock_and_says_when_to_warn() -> None:
     assert status.warn_at == status.expires_at - timedelta(minutes=3)
 
 
+def test_requests_close_together_write_the_idle_clock_once_and_report_the_stored_end() -> None:
+    store = MemorySessions()
+    session_id, record = start_session(store, SessionKind.OFFICER, "off_1", T0)
+    soon = resume_session(store, LIMITS, session_id, T0 + timedelta(seconds=10), kind=SessionKind.OFFICER)
+    assert store.rows[record.id_hash].last_seen_at == T0
+    assert soon.expires_at == T0 + LIMITS.idle
+    later = T0 + LIMITS.touch_every
+    status = resume_session(store, LIMITS, session_id, later, kind=SessionKind.OFFICER)
+    assert store.rows[record.id_hash].last_seen_at == later
+    assert status.expires_at == later + LIMITS.idle
+
+
+def test_the_idle_clock_is_written_back_before_the_warning_comes() -> None:
+    with pytest.raises(ValueError, match="written back"):
+        SessionLimits(warning=timedelta(minutes=2), touch_every=timedelta(minutes=2))
+
+
 def test_an_idle_session_ends_and_is_removed() -> None:
     store = MemorySessions()
     session_id, _ = start_session(store, SessionKind.OFFICER, "off_1", T0)

@@ -30,9 +30,9 @@ from cartax.identity.principals import principal_for_session
 from cartax.identity.sessions import (
     SessionLimits,
     SessionStatus,
+    continue_session,
     end_session,
     hash_session_id,
-    resume_session,
 )
 from cartax.identity.sessions import start_session as open_session
 from cartax.identity.signin import Credentials, SignInDeps, attempt_sign_in
@@ -116,7 +116,7 @@ class IdentityWeb:
         limits = (
             self.config.officer_limits if record.kind is SessionKind.OFFICER else self.config.citizen_limits
         )
-        return resume_session(repos.sessions, limits, session_id, self.clock(), kind=record.kind)
+        return continue_session(repos.sessions, limits, record, self.clock())
 
     # -- routes -----------------------------------------------------------------------------------
 
