@@ -152,7 +152,7 @@ def connect(platform: Platform) -> Services:
     url = settings.effective_database_url
     if embedded:
         upgrade(url)
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=settings.database_pool_size, max_overflow=settings.database_pool_size)
     sessions = session_factory(engine)
     cases_settings = CasesSettings()
     cases = build_cases(engine, cases_settings, clock)

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     """SQLAlchemy URL; empty means the embedded SQLite file ``<data_dir>/cartax.db``."""
+    database_pool_size: int = Field(default=15, ge=1, le=200)
+    """Database connections a web process keeps open (and as many again for a busy moment). It serves up
+    to 40 requests at once from its thread pool; connections beyond those kept are opened and closed per
+    request, which costs PostgreSQL a new server process each time."""
     nats_url: str = "nats://127.0.0.1:4222"
     event_bus: str = "inprocess"
     """``inprocess`` (embedded) or ``nats`` (services mode)."""
