@@ -12,8 +12,10 @@ refund); the refund explained; the account (the registered one); check your answ
 post with its CSRF token; the portal derives the idempotency key from the case); the confirmation; the
 status page and a few seconds of its live stream (server-sent events); the notice PDF.
 
-**Return visits** (the rest of the run): half in a new browser (signed out, through the link or the
-home page), then their refunds, the refund, the status page and its stream, now and then the notice,
+**Return visits** (the rest of the run): one in ten in a new browser (signed out, through the link or
+the home page; a person paced at one request a second who signed in again on half their visits would
+sign in several times a minute, past the per-address sign-in limit the platform keeps against guessing,
+and be answered 429), then their refunds, the refund, the status page and its stream, now and then the notice,
 check your answers (which leads to the confirmation) and the verification page.
 
 **Officers** (a fixed few, a small share of the rate): sign in with password and one-time code, then
@@ -27,7 +29,8 @@ Each user paces itself to a share of the rate the shape (below) asks for, counti
 makes, redirects included; when responses slow down the rate falls (a closed model), which is what
 the runner reports as the rate reached. Settings (environment): ``LOAD_FIXTURE`` (required),
 ``LOAD_STEPS`` (requests/s, comma-separated; default 100,…,1000), ``LOAD_STEP_SECONDS`` (60),
-``LOAD_USER_RATE`` (requests/s per citizen, 1), ``LOAD_OFFICERS`` (4), ``LOAD_OFFICER_SHARE`` (0.03),
+``LOAD_USER_RATE`` (requests/s per citizen, 1), ``LOAD_NEW_BROWSER_SHARE`` (0.1 of return visits),
+``LOAD_OFFICERS`` (4), ``LOAD_OFFICER_SHARE`` (0.03),
 ``LOAD_STREAM_SECONDS`` (3), ``LOAD_REQUEST_LOG`` (a CSV of every request, for per-step figures),
 ``LOAD_VERIFY_SHARE`` (0.3 of first visits check the message on ``/verify``), ``LOAD_GIVE_UP_MS``
 (stop after a step whose last seconds' p95 is above it; 0: never),
@@ -84,6 +87,7 @@ STREAM_SECONDS = float(_setting("LOAD_STREAM_SECONDS", "3"))
 FIRST_PERSON = int(_setting("LOAD_FIRST_PERSON", "0"))
 GIVE_UP_MS = float(_setting("LOAD_GIVE_UP_MS", "0"))
 VERIFY_SHARE = float(_setting("LOAD_VERIFY_SHARE", "0.3"))
+NEW_BROWSER_SHARE = float(_setting("LOAD_NEW_BROWSER_SHARE", "0.1"))
 PLAN = Plan()
 _people = itertools.count()
 _officers = itertools.count()
@@ -316,7 +320,7 @@ class Citizen(Browser):
 
     def return_visit(self) -> None:
         refund = self.refund
-        if random.random() < 0.5:
+        if random.random() < NEW_BROWSER_SHARE:
             self.cookies.clear()
             self.signed_in = False
         if not self.signed_in:
