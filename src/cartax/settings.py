@@ -15,6 +15,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "development-only-secret-not-for-production"  # noqa: S105 - refused outside development
 
 
+def _installed_krds() -> Path:
+    """``node_modules/krds-uiux`` of the working directory or, failing that, of the source checkout this
+    package runs from (``make install`` puts it there), so that ``cartax serve`` started from another
+    folder keeps its styles."""
+    relative = Path("node_modules/krds-uiux")
+    checkout = Path(__file__).resolve().parents[2] / relative
+    return checkout if not relative.is_dir() and checkout.is_dir() else relative
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
@@ -76,7 +85,7 @@ class Settings(BaseSettings):
     """The Korean fonts embedded in notices (Debian's fonts-nanum, installed by ``make install``)."""
     notice_print_workers: int = Field(default=2, ge=1, le=64)
     """Processes that typeset a bulk print's parts at once (one per core is right; 1 typesets in-process)."""
-    krds_dir: Path = Path("node_modules/krds-uiux")
+    krds_dir: Path = Field(default_factory=_installed_krds)
     """The KRDS design system (npm ``krds-uiux``) installed by ``make install``; plain styles without it."""
 
     @model_validator(mode="after")
