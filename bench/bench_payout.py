@@ -3,6 +3,13 @@
     .venv/bin/python bench/bench_payout.py --cases 1000000 --api 0                   # SQLite file
     .venv/bin/python bench/bench_payout.py --cases 1000000 --api 2000 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres             # a throwaway database
+    .venv/bin/python bench/bench_payout.py --cases 1000000 --api 0 --own-postgres production
+                                                 # a throwaway server of its own, configured for production
+
+``--own-postgres`` starts a PostgreSQL server of its own (``initdb`` in a temporary directory, its own
+port; :mod:`cartax.infra.throwaway`), with PostgreSQL's default settings (``default``) or with
+:data:`cartax.infra.throwaway.PRODUCTION_LIKE` (``production``), plus any ``--pg-setting NAME=VALUE``;
+the settings are printed first. A shared server is never reconfigured.
 
 Setup (owners with an AES-GCM encrypted, verified account; one decided payment each with its ledger
 entry) is bulk-loaded and not timed. Each timed step is one public operation:
@@ -12,6 +19,9 @@ entry) is bulk-loaded and not timed. Each timed step is one public operation:
   ``--part-size`` transactions, each parsed back and validated against the XSD);
 - the result file (one line per transfer, ``--failed`` of them refusals): ``read_result_frame``,
   ``apply_results`` (booking, ledger, outbox), ``reconcile`` (the day's report and its events).
+
+``--statements SECONDS`` also prints every SQL statement that took at least that long (its wall-clock
+time and its first words), to see where a step's time goes.
 
 Each step prints its wall-clock time, the CPU time of this process (user + system, all threads), on
 PostgreSQL the CPU time of the database's server processes serving this run (read from /proc; parallel
@@ -25,16 +35,18 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from cartax.infra import make_engine, upgrade
 from cartax.infra.crypto import PiiCipher
+from cartax.infra.throwaway import PRODUCTION_LIKE, ThrowawayPostgres
 from cartax.payout.adapters import bulk
 from cartax.payout.adapters.fake_bank import FakeBank, FakeRail
 from cartax.payout.adapters.fake_openbanking import serve
@@ -161,17 +173,36 @@ class Meter:
         return value
 
 
+def watch_statements(engine: Engine, threshold: float | None) -> None:
+    """Print each statement on ``engine`` that takes at least ``threshold`` seconds (None: none)."""
+    if threshold is None:
+        return
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(connection: Any, _cursor: Any, _statement: str, *_: Any) -> None:
+        connection.info.setdefault("started", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seconds = time.perf_counter() - connection.info["started"].pop()
+        if seconds >= threshold:
+            print(f"      {seconds:7.1f} s  {' '.join(statement.split())[:100]}", flush=True)
+
+
 def since(start: tuple[float, float]) -> str:
     return f"{time.perf_counter() - start[0]:7.1f} s (CPU {time.process_time() - start[1]:6.1f} s"
 
 
-def files(url: str, count: int, folder: Path, part_size: int, failed: float, parallel: int) -> None:
+def files(
+    url: str, count: int, folder: Path, part_size: int, failed: float, parallel: int, watch: float | None
+) -> None:
     upgrade(url)
     print(f"loading {count:,} decided payments (untimed) …", flush=True)
     started = time.perf_counter()
     load(url, count)
     print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
     engine = make_engine(url)
+    watch_statements(engine, watch)
     payouts = build_payout(engine, PayoutSettings(), CIPHER, Names(), lambda: NOW, None, timedelta(days=14))
     clock, meter = payouts.service.clock, Meter(engine)
     out = folder / "out"
@@ -253,18 +284,47 @@ def main() -> None:
     parser.add_argument(
         "--parallel", type=int, default=PARALLEL, help="transactions side by side (PostgreSQL)"
     )
+    parser.add_argument(
+        "--own-postgres",
+        choices=("default", "production"),
+        help="start a PostgreSQL server of its own, with default or production-like settings",
+    )
+    parser.add_argument(
+        "--pg-setting", action="append", default=[], metavar="NAME=VALUE", help="(with --own-postgres)"
+    )
+    parser.add_argument("--statements", type=float, metavar="SECONDS", help="print statements this slow")
     args = parser.parse_args()
-    print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; load {os.getloadavg()}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="cartax-bench-payout-") as scratch:
-        folder = Path(scratch)
-        if args.cases:
-            with database(args.postgres, folder, "files") as url:
-                files(url, args.cases, folder, args.part_size, args.failed, args.parallel)
-        if args.api:
-            with database(args.postgres, folder, "api") as url:
-                api(url, args.api, http=False)
-            with database(args.postgres, folder, "http") as url:
-                api(url, args.api, http=True)
+    with server(args.postgres, args.own_postgres, args.pg_setting) as postgres:
+        kind = "PostgreSQL" if postgres else "SQLite"
+        print(f"database: {kind}; load {os.getloadavg()}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="cartax-bench-payout-") as scratch:
+            folder = Path(scratch)
+            if args.cases:
+                with database(postgres, folder, "files") as url:
+                    files(
+                        url, args.cases, folder, args.part_size, args.failed, args.parallel, args.statements
+                    )
+            if args.api:
+                with database(postgres, folder, "api") as url:
+                    api(url, args.api, http=False)
+                with database(postgres, folder, "http") as url:
+                    api(url, args.api, http=True)
+
+
+@contextmanager
+def server(url: str | None, own: str | None, extra: list[str]) -> Iterator[str | None]:
+    """The PostgreSQL server to make databases on: ``url``, or one started here (None: SQLite)."""
+    if own is None:
+        yield url
+        return
+    settings = dict(PRODUCTION_LIKE) if own == "production" else {}
+    for item in extra:
+        name, _, value = item.partition("=")
+        settings[name] = value
+    with ThrowawayPostgres.started(settings, prefix="cartax-bench-pg-") as postgres:
+        shown = ", ".join(f"{name}={value}" for name, value in settings.items()) or "PostgreSQL's defaults"
+        print(f"PostgreSQL of its own on port {postgres.port}: {shown}", flush=True)
+        yield postgres.url
 
 
 if __name__ == "__main__":

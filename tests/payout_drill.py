@@ -19,19 +19,15 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from glob import glob
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +36,7 @@ from sqlalchemy import Engine, func, select, text
 from cartax.cases import Actor
 from cartax.infra import make_engine, upgrade
 from cartax.infra.crypto import PiiCipher
+from cartax.infra.throwaway import ThrowawayPostgres
 from cartax.payout.adapters.fake_bank import FakeBank, Faults
 from cartax.payout.adapters.fake_openbanking import serve
 from cartax.payout.adapters.ledger import ledger_total, unbalanced_entries
@@ -54,80 +51,6 @@ from cartax.payout.settings import PayoutSettings
 CIPHER = PiiCipher.from_secrets("drill-key", "drill-index-key")
 TOKEN = "drill-token"  # noqa: S105 - the fake bank's access token
 CRASH_EXIT = 70
-
-
-# -- a throwaway PostgreSQL ---------------------------------------------------------------------------
-
-
-def _pg_bin(name: str) -> str:
-    found = sorted(glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if found:
-        return found[-1]
-    located = shutil.which(name)
-    if located is None:
-        raise RuntimeError(f"PostgreSQL's {name} is not installed (looked in /usr/lib/postgresql/*/bin)")
-    return located
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _as_postgres(*command: str) -> list[str]:
-    """Run as the postgres user when we are root (initdb refuses root)."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
-
-
-@dataclass
-class ThrowawayPostgres:
-    folder: Path
-    port: int
-    restarts: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    @classmethod
-    @contextmanager
-    def started(cls) -> Iterator[ThrowawayPostgres]:
-        folder = Path(tempfile.mkdtemp(prefix="cartax-drill-pg-"))
-        if os.geteuid() == 0:
-            shutil.chown(folder, "postgres", "postgres")
-        server = cls(folder, _free_port())
-        data = folder / "data"
-        subprocess.run(
-            _as_postgres(_pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"),
-            check=True, capture_output=True,
-        )  # fmt: skip
-        try:
-            server.start()
-            yield server
-        finally:
-            server.stop("fast")
-            shutil.rmtree(folder, ignore_errors=True)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=100"
-        subprocess.run(
-            _as_postgres(_pg_bin("pg_ctl"), "-D", str(self.folder / "data"), "-o", options, "-l",
-                         str(self.folder / "log"), "-w", "-t", "60", "start"),
-            check=True, capture_output=True,
-        )  # fmt: skip
-
-    def stop(self, mode: str) -> None:
-        subprocess.run(
-            _as_postgres(_pg_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", mode, "-w", "stop"),
-            check=False, capture_output=True,
-        )  # fmt: skip
-
-    def restart_immediately(self) -> None:
-        """Stop without a checkpoint (like a crash), then start: recovery replays the WAL."""
-        self.stop("immediate")
-        self.start()
-        self.restarts += 1
 
 
 # -- the people, the bank, the decisions ---------------------------------------------------------------
@@ -251,7 +174,7 @@ def run_drill(
     server = serve(bank)
     bank_url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        with ThrowawayPostgres.started() as postgres:
+        with ThrowawayPostgres.started(prefix="cartax-drill-pg-") as postgres:
             upgrade(postgres.url)
             amounts = seed_payouts(postgres.url, payouts, seed, lambda: datetime.now(UTC))
             result.notes.append(f"ready after {time.monotonic() - started:.1f} s")

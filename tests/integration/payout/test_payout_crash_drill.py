@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
-from glob import glob
 
 import pytest
 
+from cartax.infra import throwaway
 from payout_drill import run_drill
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_every_refund_is_paid_once_through_kills_pauses_and_a_postgres_restart() -> None:
-    if not glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("initdb") is None:
+    if not throwaway.installed():
         if os.environ.get("CI") == "true":
             pytest.fail("the crash drill needs PostgreSQL's initdb", pytrace=False)
         pytest.skip("PostgreSQL's initdb is not installed")
