@@ -4,7 +4,8 @@ Writes go through ``COPY … FROM STDIN (FORMAT csv)`` on PostgreSQL, with the C
 through the driver's ``executemany`` on SQLite, with values already in SQLAlchemy's SQLite storage forms
 (ISO dates, ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC moments, 0/1 booleans), so that no per-row Python conversion
 runs. Reads come back as whole columns: ``COPY (SELECT …) TO STDOUT`` read by Polars on PostgreSQL, the
-driver's own rows on SQLite, typed column by column afterwards.
+driver's own rows on SQLite (reads by key: each column as one JSON array built by SQLite and decoded by
+Polars), typed column by column afterwards.
 
 Reads by key go through a :class:`KeyTable`: the keys are written into a temporary table and joined on the
 server, the small table leading (``CROSS JOIN`` fixes SQLite's join order; PostgreSQL plans it freely), so a
@@ -25,6 +26,8 @@ from sqlalchemy import Connection, Select, Table, insert
 
 SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S%.6f"
 _CHUNK = 100_000
+_SLICE = 100_000
+"""Keys per query when a key table's rows are read on SQLite (each column comes as one JSON text)."""
 
 
 def is_sqlite(connection: Connection) -> bool:
@@ -61,6 +64,12 @@ def read_frame(
         query = statement if isinstance(statement, str) else _literal(connection, statement)
         raw = {name: _csv_raw(dtype) for name, dtype in schema.items()}
         frame = pl.read_csv(_copy_out(connection, query), schema=raw, has_header=False)
+    return _typed_frame(frame, schema, raw)
+
+
+def _typed_frame(
+    frame: pl.DataFrame, schema: Mapping[str, pl.DataType], raw: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
     return frame.with_columns(
         _typed(name, dtype, raw[name]) for name, dtype in schema.items() if raw[name] != dtype
     )
@@ -103,7 +112,21 @@ class KeyTable:
 
     def rows(self, table: Table, schema: Mapping[str, pl.DataType], on: str, **equal: int) -> pl.DataFrame:
         """The rows of ``table`` whose ``on`` is a key here: ``schema``'s columns, typed."""
-        return read_frame(self.connection, self._joined(table, list(schema), on, equal), schema)
+        if not is_sqlite(self.connection):
+            return read_frame(self.connection, self._joined(table, list(schema), on, equal), schema)
+        # SQLite hands rows to Python one value at a time, an object each. Here it builds each column as
+        # one JSON array instead, for one slice of the keys at a time, and Polars decodes the arrays: the
+        # same values in about half the time.
+        quote = self.connection.dialect.identifier_preparer.quote
+        arrays = ", ".join(f"json_group_array(x.{quote(table.c[name].name)})" for name in schema)
+        statement = f"SELECT {arrays} {self._source(table, on, equal)} AND k.rowid > ? AND k.rowid <= ?"
+        last = self.connection.exec_driver_sql(f"SELECT max(rowid) FROM {self.name}").scalar() or 0  # noqa: S608  # nosec B608
+        raw = {name: _sqlite_raw(dtype) for name, dtype in schema.items()}
+        parts = [
+            _decoded(self.connection.exec_driver_sql(statement, (first, first + _SLICE)).one(), raw)
+            for first in range(0, int(last), _SLICE)
+        ]
+        return _typed_frame(pl.concat(parts) if parts else pl.DataFrame(schema=raw), schema, raw)
 
     def _joined(
         self,
@@ -116,11 +139,25 @@ class KeyTable:
     ) -> str:
         quote = self.connection.dialect.identifier_preparer.quote
         selected = ", ".join(f"x.{quote(table.c[name].name)}" for name in columns)
+        return f"SELECT {'DISTINCT ' if distinct else ''}{selected} {self._source(table, on, equal)}"
+
+    def _source(self, table: Table, on: str, equal: Mapping[str, int]) -> str:
+        quote = self.connection.dialect.identifier_preparer.quote
         conditions = [f"x.{quote(table.c[on].name)} = k.id"]
         conditions += [f"x.{quote(table.c[name].name)} = {int(value)}" for name, value in equal.items()]
         # The key table's name is made here and the compared values are whole numbers: nothing outside.
-        head = f"SELECT {'DISTINCT ' if distinct else ''}{selected} FROM {self.name} AS k"  # noqa: S608  # nosec B608
-        return f"{head} CROSS JOIN {quote(table.name)} AS x WHERE {' AND '.join(conditions)}"
+        head = f"FROM {self.name} AS k CROSS JOIN {quote(table.name)} AS x"
+        return f"{head} WHERE {' AND '.join(conditions)}"
+
+
+def _decoded(arrays: Sequence[str], raw: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Columns sent as JSON arrays (one text each, in ``raw``'s order), decoded into ``raw``'s types."""
+    return pl.DataFrame(
+        [
+            pl.Series([text], dtype=pl.String).str.json_decode(pl.List(dtype))[0].alias(name)
+            for (name, dtype), text in zip(raw.items(), arrays, strict=True)
+        ]
+    )
 
 
 @contextmanager

@@ -7,12 +7,15 @@ worst, never loses one, so consumers deduplicate on ``event_id``.
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Protocol
 
+import numpy as np
 import orjson
 import polars as pl
 from sqlalchemy import (
@@ -104,10 +107,9 @@ def add_encoded(connection: Connection, events: EncodedEvents, occurred_at: date
     """
     count = events.payloads.len()
     if count:
-        ids = [str(uuid.uuid4()) for _ in range(count)]
         rows = pl.DataFrame(
             {
-                "event_id": ids,
+                "event_id": ordered_event_ids(count),
                 "type": pl.repeat(events.type, count, eager=True, dtype=pl.String),
                 "payload": events.payloads.cast(pl.String),
                 "occurred_at": pl.repeat(occurred_at, count, eager=True),
@@ -115,6 +117,28 @@ def add_encoded(connection: Connection, events: EncodedEvents, occurred_at: date
         )
         insert_frame(connection, outbox, rows)
     return count
+
+
+def ordered_event_ids(count: int) -> pl.Series:
+    """``count`` version 7 UUIDs (RFC 9562) as text, made column-wise: this moment's milliseconds, each
+    id's place in the batch (24 bits, the method with a counter) and 48 random bits. They increase with
+    the place, so the outbox's unique index takes a batch at its end instead of all over (random version 4
+    ids cost a page visit each), and making them costs no Python object per id but its bytes."""
+    place = np.arange(count, dtype=np.uint32) % (1 << 24)
+    raw = np.empty((count, 16), dtype=np.uint8)
+    raw[:, :6] = np.frombuffer((time.time_ns() // 1_000_000).to_bytes(6, "big"), dtype=np.uint8)
+    raw[:, 6] = 0x70 | (place >> 20)  # version 7, then the place's top 4 bits
+    raw[:, 7] = (place >> 12) & 0xFF
+    raw[:, 8] = 0x80 | ((place >> 8) & 0x0F)  # the RFC 9562 variant, then the place's next 4 bits
+    raw[:, 9] = place & 0xFF
+    raw[:, 10:] = np.frombuffer(os.urandom(6 * count), dtype=np.uint8).reshape(count, 6)
+    blob = raw.tobytes()
+    hexed = pl.Series("event_id", [blob[i : i + 16] for i in range(0, len(blob), 16)], dtype=pl.Binary)
+    digits = pl.col("event_id").bin.encode("hex")
+    groups = [
+        digits.str.slice(start, length) for start, length in ((0, 8), (8, 4), (12, 4), (16, 4), (20, 12))
+    ]
+    return hexed.to_frame().select(pl.concat_str(groups, separator="-"))["event_id"]
 
 
 def list_events(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 import polars as pl
+import pytest
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, MetaData, String, Table, select
 
-from cartax.infra import make_engine, session_factory
+from cartax.infra import bulk, make_engine, session_factory
 from cartax.infra.bulk import insert_frame, key_table, read_frame
-from cartax.infra.outbox import EncodedEvents, list_events, outbox
+from cartax.infra.outbox import EncodedEvents, list_events, ordered_event_ids, outbox
 from cartax.infra.uow import SqlUnitOfWork
 
 metadata = MetaData()
@@ -63,6 +65,37 @@ def test_a_frame_written_in_bulk_reads_back_the_same(migrated_db_url: str) -> No
     finally:
         metadata.drop_all(engine)
         engine.dispose()
+
+
+def test_reads_by_key_come_in_slices_and_an_empty_read_keeps_its_types(
+    migrated_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "_SLICE", 2)  # SQLite reads the keys' rows two keys at a time
+    engine = make_engine(migrated_db_url)
+    metadata.create_all(engine)
+    try:
+        with engine.begin() as connection:
+            insert_frame(connection, things, ROWS)
+            with key_table(connection, ["o3", "nobody", "o2", "o1", "x"]) as owners:
+                assert owners.rows(things, SCHEMA, "owner").sort("id").equals(ROWS)
+            for keys in (["nobody"], []):
+                with key_table(connection, keys) as nobody:
+                    empty = nobody.rows(things, SCHEMA, "owner")
+                    assert empty.is_empty()
+                    assert empty.schema == pl.Schema(SCHEMA)
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+
+
+def test_event_ids_made_in_bulk_are_ordered_version_7_uuids() -> None:
+    ids = ordered_event_ids(50_000).to_list()
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 50_000
+    assert {uuid.UUID(value).version for value in ids} == {7}
+    assert {uuid.UUID(value).variant for value in ids} == {uuid.RFC_4122}
+    assert all(str(uuid.UUID(value)) == value for value in ids[:100])
+    assert ordered_event_ids(0).len() == 0
 
 
 def test_encoded_events_reach_the_outbox_in_order_with_single_ones(migrated_db_url: str) -> None:
