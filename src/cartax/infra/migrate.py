@@ -6,6 +6,7 @@ upgrade → downgrade → upgrade on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -29,6 +30,10 @@ def alembic_config(url: str | URL) -> Config:
 
 
 def upgrade(url: str | URL, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision``; a database already at the head is only looked at
+    (every command that opens the database calls this first, and Alembic would load every migration)."""
+    if revision == "head" and current_revision(url) == head_revision():
+        return
     command.upgrade(alembic_config(url), revision)
 
 
@@ -38,7 +43,13 @@ def downgrade(url: str | URL, revision: str) -> None:
 
 
 def heads() -> list[str]:
-    return list(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    return list(_heads())
+
+
+@cache
+def _heads() -> tuple[str, ...]:
+    # The migrations shipped with the code do not change while it runs.
+    return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 def head_revision() -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect
 
-from cartax.infra import current_revision, downgrade, head_revision, make_engine, upgrade
+from cartax.infra import current_revision, downgrade, head_revision, make_engine, migrate, upgrade
 from cartax.infra.migrate import MIGRATIONS, alembic_config, heads
 from cartax.infra.schema import all_metadata, combined_metadata
 
@@ -48,6 +49,17 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert tables(db_url) == set()
     upgrade(db_url)
     assert tables(db_url) == migrated
+
+
+def test_a_database_at_the_head_is_only_looked_at(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    upgrade(db_url)
+    calls: list[str] = []
+    monkeypatch.setattr(migrate.command, "upgrade", lambda _config, revision: calls.append(revision))
+    upgrade(db_url)
+    assert calls == []
+    downgrade(db_url, "-1")
+    upgrade(db_url)
+    assert calls == ["head"], "a database behind the head is migrated"
 
 
 def test_every_migration_steps_up_and_down(db_url: str) -> None:
