@@ -11,19 +11,28 @@ events (``--events`` transfers of distinct cars to other owners), ingests them l
 times the incremental run (`cartax detect --from-db --incremental`): what changed is found through the
 change indexes and only the rows those changes bear on are read. Run twice on registries of different sizes,
 it shows the incremental run's cost follows the day's events, not the registry's size.
+
+The database so prepared is copied before each of ``--runs`` runs (the SQLite file, or a PostgreSQL database
+made from it as a template), so every run meets the same registry and the same day. Each run prints its
+wall-clock time, this process's CPU time, on PostgreSQL the CPU time of the server processes serving it
+(read from /proc while it runs), the load average, and the seconds of its steps.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy.engine import make_url
 
 from cartax.detection.database import detect_in_database
 from cartax.infra import make_engine, session_factory, upgrade
@@ -33,7 +42,7 @@ from cartax.registry.feeds import Feeds, read_feeds
 from cartax.registry.ingest import ingest_feeds
 from cartax.registry.synth import SynthOptions, select_districts, synthesize
 from cartax.rules import default_law
-from throwaway import database
+from throwaway import copy_of, database
 
 CIPHER = PiiCipher.from_secrets("bench-pii-key", "bench-index-key")
 DECIDED = date(2026, 11, 20)
@@ -45,6 +54,9 @@ def main() -> int:
     parser.add_argument("--vehicles", type=int, default=200_000)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a throwaway database is made on it")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="incremental runs, each on a copy of the database"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cartax-bench-incremental-") as scratch:
         started = time.perf_counter()
@@ -53,11 +65,11 @@ def main() -> int:
         feeds = read_feeds(Path(scratch) / "feeds")
         print(f"generated and read {args.vehicles:,} vehicles in {time.perf_counter() - started:.1f} s")
         with database(args.postgres, Path(scratch), "incremental") as url:
-            run(url, feeds, args.events)
+            run(url, feeds, args.events, args.runs)
     return 0
 
 
-def run(url: str, feeds: Feeds, events: int) -> None:
+def run(url: str, feeds: Feeds, events: int, runs: int) -> None:
     upgrade(url)
     law, clock = default_law(), lambda: datetime.now(UTC)
     seconds = timed(lambda: ingest(url, feeds))
@@ -68,20 +80,85 @@ def run(url: str, feeds: Feeds, events: int) -> None:
     day = next_day(feeds, events)
     seconds = timed(lambda: ingest(url, day))
     print(f"next day's feeds ingested ({events:,} transfers): {seconds:.1f} s")
-    started = time.perf_counter()
-    incremental = detect_in_database(url, law, clock, 2026, DECIDED, incremental=True)
-    seconds = time.perf_counter() - started
-    summary = incremental.result.summary
-    print(
-        f"incremental run: {seconds:.2f} s — {summary.cases_considered:,} cases recomputed, "
-        f"{incremental.stored.new:,} new, {incremental.stored.recomputed:,} recomputed"
-    )
-    started = time.perf_counter()
-    again = detect_in_database(url, law, clock, 2026, DECIDED, incremental=True)
-    print(
-        f"incremental run with nothing changed: {time.perf_counter() - started:.2f} s, "
-        f"{again.result.summary.cases_considered} cases"
-    )
+    for number in range(1, runs + 1):
+        with copy_of(url, f"run{number}") as copy, server_cpu(copy) as served:
+            load = os.getloadavg()[0]
+            cpu, started = time.process_time(), time.perf_counter()
+            incremental = detect_in_database(copy, law, clock, 2026, DECIDED, incremental=True)
+            wall, used = time.perf_counter() - started, time.process_time() - cpu
+            server = served()
+            summary = incremental.result.summary
+            steps = ", ".join(f"{step} {value:.2f}" for step, value in incremental.seconds.items())
+            print(
+                f"incremental run {number}: {wall:.2f} s wall, CPU {used:.2f} s"
+                + (f", server CPU {server:.2f} s" if server is not None else "")
+                + f", load {load:.1f} → {os.getloadavg()[0]:.1f} ({steps}) — "
+                f"{summary.cases_considered:,} cases recomputed, {incremental.stored.new:,} new, "
+                f"{incremental.stored.recomputed:,} recomputed",
+                flush=True,
+            )
+            started = time.perf_counter()
+            again = detect_in_database(copy, law, clock, 2026, DECIDED, incremental=True)
+            print(
+                f"  the same again, nothing changed: {time.perf_counter() - started:.2f} s, "
+                f"{again.result.summary.cases_considered} cases, {again.stored.new} new",
+                flush=True,
+            )
+
+
+@contextmanager
+def server_cpu(url: str) -> Iterator[Callable[[], float | None]]:
+    """On PostgreSQL (on this machine), the CPU seconds of the server processes serving ``url``'s database
+    while the block runs; ``None`` on SQLite. Every 20 ms the server's children are listed in /proc and
+    those titled ``postgres: … user database …`` sampled; each one's last sample counts (a process that
+    ends between two samples loses at most its last 20 ms)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        yield lambda: None
+        return
+    seen: dict[int, float] = {}
+    stop = threading.Event()
+    ticks = os.sysconf("SC_CLK_TCK")
+    title = f": {parsed.username} {parsed.database} ".encode()
+    children = _server_children()
+
+    def sample() -> None:
+        while not stop.is_set():
+            for pid in children.read_text().split() if children else ():
+                try:
+                    if title not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        continue
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                seen[int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+
+    def served() -> float:
+        stop.set()
+        sampler.join()
+        return sum(seen.values())
+
+    try:
+        yield served
+    finally:
+        stop.set()
+        sampler.join()
+
+
+def _server_children() -> Path | None:
+    """The /proc list of the PostgreSQL server's child processes (the parent of its checkpointer)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"checkpointer" in (entry / "cmdline").read_bytes():
+                parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                return Path(f"/proc/{parent}/task/{parent}/children")
+        except OSError:
+            continue
+    return None
 
 
 def next_day(feeds: Feeds, events: int) -> Feeds:

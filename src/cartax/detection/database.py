@@ -7,8 +7,9 @@ again on the same data finds nothing new, and a correction becomes an explicit r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Engine, func, select
@@ -28,6 +29,8 @@ class DatabaseRun:
     stored: StoredRun
     mode: str
     since: datetime | None
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds of the run's steps: reading the registry, detecting, storing."""
 
 
 def detect_in_database(
@@ -37,7 +40,7 @@ def detect_in_database(
     upgrade(url)
     engine = make_engine(url)
     try:
-        started = clock()
+        started, mark = clock(), time.perf_counter()
         since = last_run_started(engine, tax_year) if incremental else None
         scope = None
         with engine.connect() as connection:
@@ -50,13 +53,17 @@ def detect_in_database(
                 feeds = scoped_feeds(connection, tax_year, vehicles, owners, drop=UNREAD)
                 scope = scope_of(feeds, tax_year, vehicles, owners)
                 feeds = restrict(feeds, scope)
+        seconds = {"read": time.perf_counter() - mark}
+        mark = time.perf_counter()
         result = detect(feeds, tax_year, decision_on, law)
+        seconds["detect"], mark = time.perf_counter() - mark, time.perf_counter()
         mode = "incremental" if scope is not None else "full"
         uow = SqlUnitOfWork(session_factory(engine), clock)
         stored = store_run(uow, result, law, decision_on, started, mode=mode, scope=scope)
+        seconds["store"] = time.perf_counter() - mark
     finally:
         engine.dispose()
-    return DatabaseRun(result, stored, mode, since)
+    return DatabaseRun(result, stored, mode, since, {k: round(v, 3) for k, v in seconds.items()})
 
 
 def last_run_started(engine: Engine, tax_year: int) -> datetime | None:

@@ -95,14 +95,20 @@ def scoped_feeds(
         key_table(connection, owners) as people,
         key_table(connection) as debtors,
     ):
-        # The scope is widened on the server: the owners who paid this year's tax on a changed vehicle,
-        # then every vehicle that those of them with arrears (and owners whose arrears changed) paid
-        # this year's tax on.
-        people.add_joined(in_scope, t.payments, "owner_id", "vehicle_id", tax_year=tax_year)
+        # The scope is widened from the changed vehicles' payments, read once: the owners who paid this
+        # year's tax on them, then every other vehicle that those of them with arrears (and owners whose
+        # arrears changed) paid this year's tax on, found on the server, and its payments.
+        paid = {**schemas["payments"], "owner_id": pl.String(), "tax_year": pl.Int64()}
+        payments = in_scope.rows(t.payments, paid, "vehicle_id")
+        people.add(payments.filter(pl.col("tax_year") == tax_year)["owner_id"])
         debtors.add_joined(people, t.arrears, "owner_id", "owner_id")
-        in_scope.add_joined(debtors, t.payments, "vehicle_id", "owner_id", tax_year=tax_year)
+        theirs = debtors.rows(t.payments, {"vehicle_id": pl.String()}, "owner_id", tax_year=tax_year)
+        more = theirs["vehicle_id"].filter(~theirs["vehicle_id"].is_in(payments["vehicle_id"].implode()))
+        with key_table(connection, more) as widened:
+            payments = pl.concat([payments, widened.rows(t.payments, paid, "vehicle_id")])
+        in_scope.add(more)
+        payments = payments.select(list(schemas["payments"]))
         registrations = in_scope.rows(t.registrations, schemas["registrations"], "vehicle_id")
-        payments = in_scope.rows(t.payments, schemas["payments"], "vehicle_id")
         return Feeds(
             vehicles=_numbered(
                 in_scope.rows(t.vehicles, schemas["vehicles"], "vehicle_id").sort("vehicle_id")
