@@ -83,7 +83,8 @@ def detect_feeds(
     count = partitions or _parts_for(feeds_dir)
     if count > 1:
         # Larger than memory: each partition of vehicles is read, validated and detected in turn.
-        parts = FeedParts(feeds_dir, count, drop=UNREAD)
+        with timer("read_and_validate"):
+            parts = FeedParts(feeds_dir, count, drop=UNREAD)
         result = _run(_timed(parts, timer), parts.arrears, lambda: parts.rejects, tax_year, decision_on, law,
                       engine, timer)  # fmt: skip
     else:

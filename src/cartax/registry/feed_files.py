@@ -215,9 +215,28 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) == b"\n"
 
 
-def _read_parquet(
-    name: str, path: Path, leave_out: Sequence[str] = (), keep: pl.Expr | None = None
-) -> pl.DataFrame:
+@dataclass(frozen=True)
+class RawScan:
+    """A feed file as a lazy query of its raw cells (text, or typed where exact) and :data:`ROW`.
+
+    What :func:`finish` turns into a :class:`RawFeed` once collected, whole or in parts: a query can be
+    filtered, split or joined before any of it is in memory.
+    """
+
+    name: str
+    path: Path
+    lazy: pl.LazyFrame
+    positions: dict[str, int]
+    """Where each contract column sits among the query's columns (before :data:`ROW`)."""
+    normalised: bool = False
+    """True for a CSV file, which is read whole and normalised before it is scanned."""
+
+
+def scan_raw(name: str, path: Path, leave_out: Sequence[str] = ()) -> RawScan:
+    """The feed file (CSV or Parquet by its suffix) as a :class:`RawScan`, refused as by :func:`read_raw`."""
+    if path.suffix != ".parquet":
+        frame = _read_csv(name, path).drop(leave_out)
+        return RawScan(name, path, frame.lazy(), {}, normalised=True)
     try:
         schema = pl.read_parquet_schema(path)
     except Exception:  # any failure to read the footer means the file is not Parquet
@@ -238,13 +257,24 @@ def _read_parquet(
         .with_row_index(ROW, offset=2)
         .select(*(_as_read(column, schema[column]) for column in columns), pl.col(ROW).cast(pl.Int64))
     )
-    if keep is not None:
-        lazy = lazy.filter(keep.fill_null(False))
-    frame = lazy.collect()
-    rows = frame.get_column(ROW)
-    return _normalise(
-        frame.drop(ROW), {column: columns.index(column) for column in positions if column in columns}, rows
+    return RawScan(
+        name, path, lazy, {column: columns.index(column) for column in positions if column in columns}
     )
+
+
+def finish(scan: RawScan, frame: pl.DataFrame) -> RawFeed:
+    """A collected part of ``scan`` (its columns, whatever rows were kept) as a :class:`RawFeed`."""
+    if scan.normalised:
+        return RawFeed(scan.name, scan.path, frame)
+    return RawFeed(scan.name, scan.path, _normalise(frame.drop(ROW), scan.positions, frame.get_column(ROW)))
+
+
+def _read_parquet(
+    name: str, path: Path, leave_out: Sequence[str] = (), keep: pl.Expr | None = None
+) -> pl.DataFrame:
+    scan = scan_raw(name, path, leave_out)
+    lazy = scan.lazy if keep is None else scan.lazy.filter(keep.fill_null(False))
+    return finish(scan, lazy.collect()).frame
 
 
 def _as_read(column: str, dtype: pl.DataType) -> pl.Expr:

@@ -34,6 +34,7 @@ from cartax.registry.feed_files import (
     RawFeed,
     locate,
     read_raw,
+    scan_raw,
 )
 
 __all__ = [
@@ -158,9 +159,10 @@ class FeedParts:
     own rows of vehicles, registrations, payments and exemptions (the rest of each row group is dropped
     as it is read), validated and typed; so memory holds one partition, the accepted owner ids and the
     arrears, whatever the number of vehicles. The answer is the whole read's: a vehicle's rows all fall
-    in its partition, the owners and arrears are read whole, and the ids that must be unique across a
-    whole file (events, payments) are checked over the whole column first. ``rejects`` and ``read``
-    are complete once every partition has been read.
+    in its partition, the owners and arrears are read whole, the ids that must be unique across a whole
+    file (events, payments) are checked over the whole column first, and so are the references to owners
+    (the accepted owners' ids are hashed once per feed, not once per partition). ``rejects`` and
+    ``read`` are complete once every partition has been read.
     """
 
     def __init__(
@@ -174,12 +176,12 @@ class FeedParts:
         self._paths = _locate_all(directory)
         self._unread = drop or {}
         raw = self._raw("owners", leave_out=r.PERSONAL_COLUMNS)
-        owners, self._owners = _accept(raw, r.owner_checks, r.owner_columns, self.rejects, "owner_id")
-        self.owners = owners.drop(self._unread.get("owners", ()))
+        _, self._owners = _accept(raw, r.owner_checks, r.owner_columns, self.rejects, "owner_id")
         del raw
         self._later = {
             (name, column): self._later_uses(name, column) for name, column in UNIQUE_IN_PARTS.items()
         }
+        self._no_owner: dict[str, pl.Series] = {}
         self.arrears = pl.DataFrame(schema=r.ARREARS_SCHEMA)
         if "arrears" in self._paths:
             no_vehicles = fc.Known(pl.Series(dtype=pl.String), pl.Series(dtype=pl.String))
@@ -188,6 +190,11 @@ class FeedParts:
                 .group_by("owner_id", "district", maintain_order=True)
                 .agg(pl.col("amount").sum())
             )
+        self._no_owner = {
+            name: self._unknown_owners(name)
+            for name in REFERRING["owner_id"]
+            if name in self._paths and name in PARTITIONED
+        }
 
     def __iter__(self) -> Iterator[Part]:
         for index in range(self.count):
@@ -220,7 +227,10 @@ class FeedParts:
         keep: pl.Expr | None = None,
     ) -> pl.DataFrame:
         feed = self._raw(name, keep=keep)
-        refs = _references(name, feed, vehicles, self._owners, self._later)
+        unknown_owners = None
+        if name in self._no_owner:
+            unknown_owners = feed.frame.get_column(ROW).is_in(self._no_owner[name].implode())
+        refs = _references(name, feed, vehicles, self._owners, self._later, unknown_owners)
         frame, _ = _accept(feed, partial(checks, refs=refs), columns, self.rejects)
         return self._lean(name, frame)
 
@@ -232,6 +242,24 @@ class FeedParts:
         others = [other for other in FEED_COLUMNS[name] if other != column]
         frame = read_raw(name, self._paths[name], others).frame
         return frame.get_column(ROW).filter(fc.later_duplicates(frame.get_column(column)))
+
+    def _unknown_owners(self, name: str) -> pl.Series:
+        """The lines of ``name`` whose (non-empty) ``owner_id`` names no accepted owner, over the whole
+        file: one streamed anti-join, so the accepted owners are hashed once for the feed."""
+        others = [other for other in FEED_COLUMNS[name] if other != "owner_id"]
+        owner = pl.col("owner_id")
+        return (
+            scan_raw(name, self._paths[name], others)
+            .lazy.filter(owner.is_not_null() & (owner.str.len_bytes() > 0))
+            .join(pl.LazyFrame({"owner_id": self._owners.valid}), on="owner_id", how="anti")
+            .select(ROW)
+            .collect(engine="streaming")
+            .get_column(ROW)
+        )
+
+
+PARTITIONED = ("vehicles", "registrations", "payments", "exemptions")
+"""The feeds split by vehicle; owners and arrears are read whole."""
 
 
 def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
@@ -265,11 +293,16 @@ def _references(
     vehicles: fc.Known,
     owners: fc.Known,
     later: Mapping[tuple[str, str], pl.Series] | None = None,
+    unknown_owners: pl.Series | None = None,
 ) -> fc.References:
-    """Which rows of a referring feed name no accepted vehicle or owner."""
+    """Which rows of a referring feed name no accepted vehicle or owner (``unknown_owners``: the owners'
+    mask when it is already known)."""
     unknown: dict[tuple[str, str], pl.Series] = {}
     for column, known in (("vehicle_id", vehicles), ("owner_id", owners)):
         if name in REFERRING[column]:
+            if column == "owner_id" and unknown_owners is not None:
+                unknown[(name, column)] = unknown_owners
+                continue
             (mask,) = fc.unknown_references([feed.frame.get_column(column)], known.valid)
             unknown[(name, column)] = mask
     return fc.References(vehicles, owners, unknown, dict(later or {}))

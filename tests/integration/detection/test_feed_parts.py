@@ -18,23 +18,33 @@ DECIDED = date(2026, 11, 20)
 
 def damaged_feeds(folder: Path, fmt: str) -> Path:
     """Synthetic feeds with faults that cross partitions: ids reused by other vehicles' rows, references to
-    nobody, a vehicle listed twice, a blank line."""
+    nobody and to a rejected owner, an owner id left empty, a vehicle listed twice, a blank line."""
     districts = select_districts(["11680", "26110", "26350"], nation_by_default=False)
     synthesize(SynthOptions(out=folder, districts=districts, vehicles=6_000, seed=5))
     feeds = {
         name: pl.read_parquet(folder / f"{name}.parquet")
-        for name in ("vehicles", "registrations", "payments")
+        for name in ("vehicles", "registrations", "payments", "owners")
     }
+    owners = feeds["owners"].with_columns(at([3], pl.lit("nobody-kind"), "kind"))
+    rejected_owner = owners["owner_id"][3]
     registrations = feeds["registrations"].with_columns(
-        at([4_000], pl.col("event_id").first(), "event_id"), at([20], pl.lit("NO-SUCH-CAR"), "vehicle_id")
+        at([4_000], pl.col("event_id").first(), "event_id"),
+        at([20], pl.lit("NO-SUCH-CAR"), "vehicle_id"),
+        at([50], pl.lit(""), "owner_id"),
     )
-    payments = feeds["payments"].with_columns(
-        at([2_500, 3_100], pl.col("payment_id").get(7), "payment_id"), at([30], pl.lit("NOBODY"), "owner_id")
+    payments = (
+        feeds["payments"]
+        .with_columns(
+            at([2_500, 3_100], pl.col("payment_id").get(7), "payment_id"),
+            at([30], pl.lit("NOBODY"), "owner_id"),
+        )
+        .with_columns(at([40], pl.lit(rejected_owner), "owner_id"))
     )
     vehicles = pl.concat([feeds["vehicles"], feeds["vehicles"].slice(7, 1)])
     blank = pl.DataFrame({column: [None] for column in payments.columns}, schema=payments.schema)
     payments = pl.concat([payments.head(100), blank, payments.slice(100)])
-    for name, frame in (("vehicles", vehicles), ("registrations", registrations), ("payments", payments)):
+    written = {"vehicles": vehicles, "registrations": registrations, "payments": payments, "owners": owners}
+    for name, frame in written.items():
         frame.write_parquet(folder / f"{name}.parquet")
     if fmt == "csv":
         for path in folder.glob("*.parquet"):
@@ -55,7 +65,9 @@ def test_partitioned_reading_finds_and_rejects_what_a_whole_read_does(tmp_path: 
     whole = detect_feeds(feeds, 2026, DECIDED, tmp_path / "a" / "cases.parquet", "parquet", law, partitions=1)
     parts = detect_feeds(feeds, 2026, DECIDED, tmp_path / "b" / "cases.parquet", "parquet", law, partitions=3)
     codes = {reject.reason_code for reject in whole.rejects}
-    assert {"duplicate_id", "unknown_vehicle", "unknown_owner"} <= codes, "the faults were seen"
+    assert {"duplicate_id", "unknown_vehicle", "unknown_owner", "missing_value"} <= codes, "faults seen"
+    reasons = {reject.reason for reject in whole.rejects if reject.feed == "payments"}
+    assert "owner_id refers to an owner whose row was rejected in the owners feed" in reasons
     assert parts.rejects == whole.rejects
     assert whole.summary.offset_total > 0
     assert parts.records.equals(whole.records)
