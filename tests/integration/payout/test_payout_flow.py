@@ -138,6 +138,52 @@ def test_the_application_cannot_change_or_delete_ledger_rows(db_engine: Engine) 
         assert ledger_total(connection) == 0
 
 
+def test_the_database_refuses_a_ledger_line_of_no_entry(db_engine: Engine) -> None:
+    with pytest.raises(DBAPIError, match="ledger_orphan_line"), db_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO ledger_lines (entry_id, account, amount) "
+                "VALUES (4242, 'refund_expense', 100), (4242, 'refunds_payable', -100)"
+            )
+        )
+
+
+def test_the_database_refuses_a_second_success_on_an_instruction(db_engine: Engine) -> None:
+    """Whatever the code does: a transfer succeeds only with its payout_paid row, one an instruction."""
+    payouts, _, clock = setup(db_engine)
+    payouts.service.register_account("o1", "088", ACCOUNT, Actor.citizen("o1"))
+    payouts.service.decide(make_decided(), clock())
+    with db_engine.begin() as connection:
+        instruction = connection.execute(text("SELECT id FROM payout_instructions")).scalar_one()
+        account = connection.execute(text("SELECT id FROM payout_accounts")).scalar_one()
+    transfer = (
+        "INSERT INTO payout_transfers (transfer_id, instruction_id, account_id, rail, day, amount, state, "
+        "created_at) VALUES (:t, :i, :a, 'api', '2026-08-14', 100, :state, '2026-08-14 01:00:00')"
+    )
+    paid = "INSERT INTO payout_paid (instruction_id, transfer_id) VALUES (:i, :t)"
+    first = {"t": "T1", "i": instruction, "a": account}
+    with db_engine.begin() as connection:
+        connection.execute(text(transfer), {**first, "state": "pending"})
+    for statement, values in (
+        ("UPDATE payout_transfers SET state = 'succeeded' WHERE transfer_id = 'T1'", {}),
+        (transfer, {"t": "T0", "i": instruction, "a": account, "state": "succeeded"}),
+    ):
+        with pytest.raises(DBAPIError, match="payout_success_unrecorded"), db_engine.begin() as connection:
+            connection.execute(text(statement), values)
+    with db_engine.begin() as connection:
+        connection.execute(text(paid), first)
+        connection.execute(text("UPDATE payout_transfers SET state = 'succeeded' WHERE transfer_id = 'T1'"))
+    second = {"t": "T2", "i": instruction, "a": account}
+    with db_engine.begin() as connection:
+        connection.execute(text(transfer), {**second, "state": "pending"})
+    with pytest.raises(DBAPIError), db_engine.begin() as connection:
+        connection.execute(text(paid), second)  # the instruction's key is taken
+    with pytest.raises(DBAPIError, match="payout_success_unrecorded"), db_engine.begin() as connection:
+        connection.execute(text("UPDATE payout_transfers SET state = 'succeeded' WHERE transfer_id = 'T2'"))
+    with pytest.raises(DBAPIError, match="append_only"), db_engine.begin() as connection:
+        connection.execute(text("DELETE FROM payout_paid"))
+
+
 @pytest.mark.postgres
 def test_postgresql_refuses_an_entry_whose_lines_do_not_sum_to_zero(db_engine: Engine) -> None:
     if db_engine.dialect.name != "postgresql":

@@ -757,6 +757,7 @@ def _book_staged(connection: Connection, source: str, now: datetime, day: date) 
         connection.execute(bulk.statement(_BOOKED_POSTGRES), codes)
     else:  # the transaction holds the database's write lock
         connection.execute(bulk.statement(_BOOKED_SQL), codes)
+        connection.execute(bulk.statement(_PAID_SQL))
         connection.execute(
             bulk.statement(
                 "UPDATE payout_transfers SET state = b.status, reason = b.reason, bank_ref = b.bank_ref, "
@@ -799,7 +800,9 @@ _BOOKED_POSTGRES = (
     "reason = CASE WHEN first.status = 'succeeded' THEN NULL ELSE COALESCE(first.reason, :rejected) END, "
     "bank_ref = first.bank_ref, resolved_at = :now FROM first "
     "WHERE t.transfer_id = first.transfer_id AND t.state = :filed RETURNING first.seq, t.id, t.transfer_id, "
-    "t.instruction_id, t.account_id, t.amount, t.state, t.reason, t.bank_ref) "
+    "t.instruction_id, t.account_id, t.amount, t.state, t.reason, t.bank_ref), "
+    "paid AS (INSERT INTO payout_paid (instruction_id, transfer_id) SELECT instruction_id, transfer_id "
+    "FROM booked WHERE state = 'succeeded' ORDER BY instruction_id) "
     "INSERT INTO payout_booked SELECT b.*, i.case_key, i.owner_id, i.district, a.last4 FROM booked b "
     "JOIN payout_instructions i ON i.id = b.instruction_id JOIN payout_accounts a ON a.id = b.account_id "
     "ORDER BY b.seq"
@@ -813,6 +816,14 @@ _BOOKED_SQL = (
     "JOIN payout_instructions i ON i.id = t.instruction_id "
     "JOIN payout_accounts a ON a.id = t.account_id "
     "WHERE t.state = :filed ORDER BY s.seq"
+)
+
+
+# Each success's payout_paid row, before its transfer says succeeded (a trigger checks; the row's key
+# refuses a second success on the instruction). On PostgreSQL it is part of _BOOKED_POSTGRES.
+_PAID_SQL = (
+    "INSERT INTO payout_paid (instruction_id, transfer_id) SELECT instruction_id, transfer_id "
+    "FROM payout_booked WHERE status = 'succeeded' ORDER BY instruction_id"
 )
 
 

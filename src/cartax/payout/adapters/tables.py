@@ -1,9 +1,15 @@
-"""The payout context's tables (migrations 0009 and 0015).
+"""The payout context's tables (migrations 0009, 0015 and 0017).
 
 ``payout_accounts``, ``payout_account_digests``, ``payout_transfers`` history columns, ``payout_results``,
-``ledger_entries`` and ``ledger_lines`` are append-only; on both databases triggers refuse UPDATE and
-DELETE of the ledger and of the accounts, their digests and results. Instructions and transfers move
-through states by guarded updates.
+``payout_paid``, ``ledger_entries`` and ``ledger_lines`` are append-only; on both databases triggers
+refuse UPDATE and DELETE of the ledger and of the accounts, their digests, results and payments.
+Instructions and transfers move through states by guarded updates.
+
+Rules held by triggers rather than by a constraint written here (migrations 0016 and 0017): a transfer is
+``succeeded`` only with its ``payout_paid`` row, whose primary key allows one per instruction; a ledger
+line names an existing entry, and an entry's lines sum to zero (PostgreSQL). On PostgreSQL the transfers'
+pages keep room (``fillfactor`` 45) for the one change of state a booking makes, and no index names the
+state, so that change is made in place.
 """
 
 from __future__ import annotations
@@ -135,14 +141,16 @@ payout_transfers = Table(
 )
 Index("ix_payout_transfers_instruction", payout_transfers.c.instruction_id)
 Index("ix_payout_transfers_day", payout_transfers.c.day)
-# At most one successful transfer per instruction, whatever the code does: the last line of defence.
-Index(
-    "uq_payout_transfers_one_success",
-    payout_transfers.c.instruction_id,
-    unique=True,
-    sqlite_where=payout_transfers.c.state == "succeeded",
-    postgresql_where=payout_transfers.c.state == "succeeded",
+
+payout_paid = Table(
+    "payout_paid",
+    metadata,
+    Column("instruction_id", BigInteger, primary_key=True),
+    Column("transfer_id", String(20), nullable=False),
 )
+"""The transfer that paid each paid instruction, written in the transaction that books its success. At most
+one successful transfer per instruction, whatever the code does (the last line of defence): the primary
+key refuses a second, and a trigger refuses a ``succeeded`` transfer without its row here (migration 0017)."""
 
 payout_results = Table(
     "payout_results",
@@ -203,7 +211,7 @@ ledger_lines = Table(
     "ledger_lines",
     metadata,
     Column("id", ROW_ID, primary_key=True, autoincrement=True),
-    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False),
+    Column("entry_id", BigInteger, nullable=False),  # an existing entry: a trigger checks (0017)
     Column("account", String(24), nullable=False),
     Column("amount", BigInteger, nullable=False),
     CheckConstraint("amount <> 0", name="ck_ledger_lines_amount"),
@@ -218,6 +226,7 @@ APPEND_ONLY = (
     "payout_accounts",
     "payout_account_digests",
     "payout_results",
+    "payout_paid",
     "ledger_entries",
     "ledger_lines",
 )

@@ -32,6 +32,7 @@ from cartax.payout.adapters.tables import (
     payout_accounts,
     payout_current,
     payout_instructions,
+    payout_paid,
     payout_results,
     payout_transfers,
 )
@@ -311,6 +312,11 @@ class PaymentWorker:
             ).rowcount
             if not held:
                 return False
+            if transfer_state is TransferState.SUCCEEDED:  # the key allows one success an instruction
+                connection.execute(
+                    insert(payout_paid),
+                    {"instruction_id": claim.instruction_id, "transfer_id": claim.transfer_id},
+                )
             connection.execute(
                 update(payout_transfers)
                 .where(payout_transfers.c.transfer_id == claim.transfer_id)
