@@ -577,6 +577,9 @@ class SqlPayout:
         with self.engine.begin() as connection:
             if bulk.is_postgres(connection):
                 connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+                # One reconciliation at a time (SQLite's write lock does the same): a run waits for the
+                # one before it to commit, then reads what it reconciled.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECONCILE_LOCK})
             bulk.create_temporary(connection, "payout_latest", _LATEST)
             bulk.create_temporary(connection, "payout_matching", _MATCHING)
             try:
@@ -599,6 +602,9 @@ class SqlPayout:
             balanced = ledger.balanced(connection)
         return ReconciliationReport(day, lines, balanced)
 
+
+RECONCILE_LOCK = 0x7061796F75740001
+"""The PostgreSQL advisory lock a reconciliation holds for its transaction ("payout" and 1)."""
 
 _MATCHING = {
     "transfer_id": "VARCHAR(20)",
@@ -647,7 +653,8 @@ _MATCHED = (
 
 def _reconciled(connection: Connection, day: date, now: datetime) -> None:
     """Each matched payment not reconciled before: a ``payout_reconciled`` row and ``PaymentReconciled``
-    (on PostgreSQL the events follow the rows inserted, so two runs at once reconcile a payment once)."""
+    (runs of the reconciliation follow one another: :meth:`SqlPayout.reconcile` takes a lock on PostgreSQL,
+    so a payment is reconciled once without a per-row conflict check)."""
     payload = bulk.json_object(
         connection,
         [("case_key", "m.case_key"), ("transfer_id", "m.transfer_id"),
@@ -661,14 +668,6 @@ def _reconciled(connection: Connection, day: date, now: datetime) -> None:
         f"SELECT {bulk.ordered_uuid(connection, 'm.place')}, :type, {payload}, :now "
     )
     rows = f"INSERT INTO payout_reconciled (transfer_id, day, at) SELECT m.transfer_id, :day, :now {_MATCHED}"
-    if bulk.is_postgres(connection):
-        fresh = f"WITH fresh AS ({rows} ON CONFLICT DO NOTHING RETURNING transfer_id) "
-        joined = (
-            "FROM (SELECT m.*, row_number() OVER (ORDER BY m.transfer_id) AS place FROM fresh "
-            "JOIN payout_matching m ON m.transfer_id = fresh.transfer_id) m ORDER BY m.place"
-        )
-        connection.execute(bulk.statement(fresh + events + joined), parameters)
-        return
     unseen = " AND NOT EXISTS (SELECT 1 FROM payout_reconciled p WHERE p.transfer_id = m.transfer_id)"
     placed = (
         "FROM (SELECT m.*, row_number() OVER (ORDER BY m.transfer_id) AS place "
