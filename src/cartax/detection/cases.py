@@ -103,28 +103,34 @@ def build_cases(
         .sort(["owner_id", "vehicle_id", "paid_on", "row"])
         .with_columns(_position_in_pair().alias("seq"))
     )
-    pairs = year_payments.group_by(CASE_KEYS, maintain_order=True).agg(pl.col("district").first())
-    holdings = (
-        holdings_in_year(derive_holdings(registrations), tax_year)
-        .sort(["owner_id", "vehicle_id", "start_date"], nulls_last=False)
-        .unique(CASE_KEYS, keep="last", maintain_order=True)
-    )
+    # Sorted by owner and vehicle, a pair's first payment (seq 0) opens it: the pairs are in that order.
+    pairs = year_payments.filter(pl.col("seq") == 0).select(*CASE_KEYS, "district")
+    # In the history's order (vehicle, date, file line) the pair's last holding is the latest to begin.
+    holdings = holdings_in_year(derive_holdings(registrations), tax_year).unique(CASE_KEYS, keep="last")
     cases = (
-        pairs.join(holdings, on=CASE_KEYS, how="left")
-        .join(vehicles.drop("row", strict=False), on="vehicle_id", how="inner")
+        pairs.join(holdings, on=CASE_KEYS, how="left", maintain_order="left")
+        .join(vehicles.drop("row", strict=False), on="vehicle_id", how="inner", maintain_order="left")
         .with_columns(
             pl.col("start_event").is_null().alias("held_no_day"),
             pl.col("prepayment_passed_on").fill_null(False),
         )
-        .sort(CASE_KEYS)
         .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("case"))
     )
     cases = with_case_keys(cases, tax_year)
+    if cases.height == pairs.height:
+        # Every pair is one case, numbered in the payments' order: each payment's case is the count of
+        # pairs opened up to it, and the payments are already in the order of case and seq.
+        payments_of_cases = year_payments.with_columns(
+            ((pl.col("seq") == 0).cum_sum().cast(pl.Int64) - 1).alias("case")
+        )
+    else:  # a vehicle listed more than once (never after validation): join as the keys say
+        index = cases.select("case", *CASE_KEYS)
+        payments_of_cases = year_payments.join(index, on=CASE_KEYS, how="inner").sort(["case", "seq"])
     index = cases.select("case", *CASE_KEYS)
     return CaseBatch(
         tax_year,
         cases,
-        year_payments.join(index, on=CASE_KEYS, how="inner").sort(["case", "seq"]),
+        payments_of_cases,
         exemptions.join(index, on=CASE_KEYS, how="inner").sort(["case", "effective_from"]),
         rejects,
     )

@@ -189,3 +189,19 @@ def test_case_keys_computed_column_wise_equal_the_scalar_key() -> None:
     assert keyed["case_key"].to_list() == [
         case_key(o, v, 2026) for o, v in zip(frame["owner_id"], frame["vehicle_id"], strict=True)
     ]
+
+
+def test_an_owner_who_held_twice_in_the_year_is_judged_on_the_later_holding(tmp_path: Path) -> None:
+    feeds = write(
+        tmp_path / "feeds",
+        vehicles=[f"v1,12가3456,{CAR}"],
+        owners=owners("o", "a"),
+        registrations=[
+            "e1,v1,new_registration,2025-03-10,o,,",
+            "e2,v1,transfer,2026-07-01,a,false,",
+            "e3,v1,transfer,2026-07-01,o,false,",
+        ],
+        payments=["p1,v1,o,2026,bill_h2,2026-12-10,199900,59970,11110,false"],
+    )
+    # Judged on the first holding (ended by the transfer of 1 July) o would get the second half back.
+    assert run(feeds, tmp_path / "out" / "cases.jsonl") == []
