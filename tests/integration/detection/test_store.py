@@ -6,7 +6,9 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+import pytest
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from cartax.detection.adapters.store import store_run
 from cartax.detection.adapters.tables import detected_cases, detection_recomputations, detection_runs
@@ -84,3 +86,24 @@ def test_a_case_that_no_longer_has_a_refund_is_recomputed_to_zero(db_engine: Eng
     assert recomputed.payload["totals"] == {"refund": 0, "interest": 0, "offset": 0, "payable": 0}
     assert recomputed.payload["refunds"] == []
     assert run_and_store(db_engine, feeds_with(tmp_path / "b", "2027-01-01")) == (0, 0, 0)
+
+
+def test_the_database_keeps_a_stored_case_to_runs_that_exist(db_engine: Engine, tmp_path: Path) -> None:
+    """Whatever the code does (foreign keys on SQLite, triggers over each statement on PostgreSQL)."""
+    run_and_store(db_engine, feeds_with(tmp_path / "a", "2026-07-01"))
+    with db_engine.connect() as connection:
+        case = dict(connection.execute(select(detected_cases)).one()._mapping)
+    orphan = {**case, "case_key": "0" * 20, "first_run_id": 1, "last_run_id": 99}
+    for statement in (
+        insert(detected_cases).values(orphan),
+        update(detected_cases).values(last_run_id=99),
+        delete(detection_runs),
+        update(detection_runs).values(id=detection_runs.c.id + 100),
+    ):
+        with pytest.raises(DBAPIError), db_engine.begin() as connection:
+            connection.execute(statement)
+    with db_engine.begin() as connection:  # a run no case names may go; one a case names stays
+        run = dict(connection.execute(select(detection_runs)).one()._mapping)
+        connection.execute(insert(detection_runs).values({**run, "id": 7}))
+        connection.execute(delete(detection_runs).where(detection_runs.c.id == 7))
+        assert connection.execute(select(func.count()).select_from(detection_runs)).scalar_one() == 1

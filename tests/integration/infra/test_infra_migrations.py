@@ -4,12 +4,13 @@ the migrated schema is exactly the tables the code describes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import ForeignKeyConstraint, MetaData, inspect
 
 from cartax.infra import current_revision, downgrade, head_revision, make_engine, migrate, upgrade
 from cartax.infra.migrate import MIGRATIONS, alembic_config, heads
@@ -84,10 +85,23 @@ def test_migrated_schema_matches_the_tables_in_code(migrated_db_url: str) -> Non
                 "to cartax.infra.schema.TABLE_MODULES"
             )
             assert described - migrated == set(), "tables described in code but created by no migration"
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            options = {"compare_type": True, "include_object": _compared(connection.dialect.name)}
+            context = MigrationContext.configure(connection, opts=options)
             assert compare_metadata(context, combined_metadata()) == []
     finally:
         engine.dispose()
+
+
+def _compared(dialect: str) -> Callable[..., bool]:
+    """Compare every object but the foreign keys that ``dialect`` holds by triggers instead (marked in
+    their ``info`` with the dialect's name, e.g. the detected cases' runs on PostgreSQL)."""
+
+    def include(item: object, _name: str | None, kind: str, reflected: bool, _compare_to: object) -> bool:
+        if kind != "foreign_key_constraint" or reflected or not isinstance(item, ForeignKeyConstraint):
+            return True
+        return not any(dialect in element.info for element in item.elements)
+
+    return include
 
 
 def test_all_metadata_lists_the_outbox() -> None:

@@ -19,6 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
+PER_STATEMENT = {"postgresql": "checked once per statement by triggers (migration 0018)"}
+"""Marks a foreign key that PostgreSQL holds by triggers over each statement's rows instead of a look-up
+per row: the cases a run stores name its runs (SQLite keeps the foreign key)."""
 ROW_ID = BigInteger().with_variant(Integer, "sqlite")
 DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
 
@@ -52,8 +55,8 @@ detected_cases = Table(
     Column("payable", BigInteger, nullable=False),
     Column("record", Text, nullable=False),  # the case file's JSON record
     Column("request", Text, nullable=False),  # the calculation request that reproduces it
-    Column("first_run_id", ROW_ID, ForeignKey("detection_runs.id"), nullable=False),
-    Column("last_run_id", ROW_ID, ForeignKey("detection_runs.id"), nullable=False),
+    Column("first_run_id", ROW_ID, ForeignKey("detection_runs.id", info=PER_STATEMENT), nullable=False),
+    Column("last_run_id", ROW_ID, ForeignKey("detection_runs.id", info=PER_STATEMENT), nullable=False),
 )
 Index("ix_detected_cases_year_district", detected_cases.c.tax_year, detected_cases.c.district)
 Index("ix_detected_cases_owner", detected_cases.c.owner_id)
