@@ -829,27 +829,45 @@ _PAID_SQL = (
 
 def _post_payments(connection: Connection, now: datetime, day: date) -> None:
     """The payment entries of the transfers booked as paid, and their two lines each (lines that
-    balance by construction: the amount on the payable, its opposite on the bank)."""
+    balance by construction: the amount on the payable, its opposite on the bank).
+
+    The lines find their entry without a look-up by key: on PostgreSQL the entries' ``INSERT … RETURNING``
+    feeds the lines' ``INSERT`` in the same statement; on SQLite (whose transaction holds the write lock)
+    the entries written after the largest id before them are read back in order and joined with the
+    booked transfers by transfer id."""
+    values = {"kind": str(EntryKind.PAYMENT), "now": now, "day": day,
+              "payable": str(LedgerAccount.REFUNDS_PAYABLE), "bank": str(LedgerAccount.BANK)}  # fmt: skip
+    if bulk.is_postgres(connection):
+        connection.execute(bulk.statement(_PAYMENTS_POSTGRES), values)
+        return
     before = connection.execute(select(func.coalesce(func.max(ledger_entries.c.id), 0))).scalar_one()
-    connection.execute(
-        bulk.statement(
-            "INSERT INTO ledger_entries (entry_key, kind, case_key, owner_id, district, day, transfer_id, "
-            "posted_at) SELECT 'payment:' || b.transfer_id, :kind, b.case_key, b.owner_id, b.district, "
-            ":day, b.transfer_id, :now FROM payout_booked b WHERE b.status = 'succeeded' AND NOT EXISTS "
-            "(SELECT 1 FROM ledger_entries e WHERE e.entry_key = 'payment:' || b.transfer_id) ORDER BY b.seq"
-        ),
-        {"kind": str(EntryKind.PAYMENT), "now": now, "day": day},
-    )
-    connection.execute(
-        bulk.statement(
-            "INSERT INTO ledger_lines (entry_id, account, amount) SELECT e.id, x.account, x.sign * b.amount "
-            "FROM payout_booked b JOIN ledger_entries e ON e.entry_key = 'payment:' || b.transfer_id "
-            "CROSS JOIN (SELECT :payable AS account, 1 AS sign, 0 AS place "
-            "UNION ALL SELECT :bank, -1, 1) x "
-            "WHERE b.status = 'succeeded' AND e.id > :before ORDER BY e.id, x.place"
-        ),
-        {"payable": str(LedgerAccount.REFUNDS_PAYABLE), "bank": str(LedgerAccount.BANK), "before": before},
-    )
+    connection.execute(bulk.statement(_PAYMENT_ENTRIES), values)
+    connection.execute(bulk.statement(_PAYMENT_LINES_SQL), {**values, "before": before})
+
+
+_PAYMENT_ENTRIES = (
+    "INSERT INTO ledger_entries (entry_key, kind, case_key, owner_id, district, day, transfer_id, "
+    "posted_at) SELECT 'payment:' || b.transfer_id, :kind, b.case_key, b.owner_id, b.district, "
+    ":day, b.transfer_id, :now FROM payout_booked b WHERE b.status = 'succeeded' AND NOT EXISTS "
+    "(SELECT 1 FROM ledger_entries e WHERE e.entry_key = 'payment:' || b.transfer_id) ORDER BY b.seq"
+)
+_PAYMENTS_POSTGRES = (
+    "WITH e AS (INSERT INTO ledger_entries (entry_key, kind, case_key, owner_id, district, day, transfer_id, "
+    "posted_at) SELECT 'payment:' || b.transfer_id, :kind, b.case_key, b.owner_id, b.district, "
+    ":day, b.transfer_id, :now FROM payout_booked b WHERE b.status = 'succeeded' AND NOT EXISTS "
+    "(SELECT 1 FROM ledger_entries e WHERE e.entry_key = 'payment:' || b.transfer_id) ORDER BY b.seq "
+    "RETURNING id, transfer_id) "
+    "INSERT INTO ledger_lines (entry_id, account, amount) SELECT e.id, x.account, x.sign * b.amount "
+    "FROM e JOIN payout_booked b ON b.transfer_id = e.transfer_id "
+    "CROSS JOIN (SELECT :payable AS account, 1 AS sign, 0 AS place UNION ALL SELECT :bank, -1, 1) x "
+    "ORDER BY e.id, x.place"
+)
+_PAYMENT_LINES_SQL = (
+    "INSERT INTO ledger_lines (entry_id, account, amount) SELECT e.id, x.account, x.sign * b.amount "
+    "FROM ledger_entries e CROSS JOIN payout_booked b "  # SQLite: the new entries lead, in id order
+    "CROSS JOIN (SELECT :payable AS account, 1 AS sign, 0 AS place UNION ALL SELECT :bank, -1, 1) x "
+    "WHERE e.id > :before AND b.transfer_id = e.transfer_id ORDER BY e.id, x.place"
+)
 
 
 def _raise_events(connection: Connection, now: datetime, day: date) -> None:
