@@ -110,6 +110,10 @@ class KeyTable:
         self.connection.exec_driver_sql(f"INSERT INTO {self.name} (id) {found}")
         self._settled()
 
+    def keys(self) -> pl.Series:
+        """The keys held, in no particular order."""
+        return read_frame(self.connection, f"SELECT id FROM {self.name}", {"id": pl.String()})["id"]  # noqa: S608  # nosec B608
+
     def rows(self, table: Table, schema: Mapping[str, pl.DataType], on: str, **equal: int) -> pl.DataFrame:
         """The rows of ``table`` whose ``on`` is a key here: ``schema``'s columns, typed."""
         if not is_sqlite(self.connection):

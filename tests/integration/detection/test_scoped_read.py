@@ -9,6 +9,7 @@ import polars as pl
 
 from cartax.detection import detect
 from cartax.detection.incremental import restrict, scope_of
+from cartax.detection.run import UNREAD
 from cartax.infra import make_engine, session_factory
 from cartax.infra.crypto import PiiCipher
 from cartax.registry import scoped_feeds, stored_feeds
@@ -36,9 +37,12 @@ def test_the_scoped_read_finds_what_the_whole_registry_finds(migrated_db_url: st
         with engine.connect() as connection:
             everything = stored_feeds(connection)
             scoped = scoped_feeds(connection, 2026, vehicles, owners)
+            unread = scoped_feeds(connection, 2026, vehicles, owners, drop=UNREAD)
     finally:
         engine.dispose()
 
+    # Only the owners' ids asked for: the same owners, numbered alike, without reading their table.
+    assert unread.owners.equals(scoped.owners.select("row", "owner_id"))
     assert scoped.vehicles.height < everything.vehicles.height / 5, (
         "only the part the changes bear on is read"
     )
