@@ -273,7 +273,8 @@ def _read_parquet(
     name: str, path: Path, leave_out: Sequence[str] = (), keep: pl.Expr | None = None
 ) -> pl.DataFrame:
     scan = scan_raw(name, path, leave_out)
-    lazy = scan.lazy if keep is None else scan.lazy.filter(keep.fill_null(False))
+    # A filter drops the rows it is null on; left as it is, it can be checked against row-group statistics.
+    lazy = scan.lazy if keep is None else scan.lazy.filter(keep)
     return finish(scan, lazy.collect()).frame
 
 

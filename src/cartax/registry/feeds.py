@@ -147,7 +147,6 @@ def read_feeds(
 
 Part = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
 """One partition's accepted vehicles, registration events, payments and exemptions."""
-PART_SEED = 20_261_125
 UNIQUE_IN_PARTS = {"registrations": "event_id", "payments": "payment_id"}
 """Ids of the partitioned feeds other than the vehicle's: their uniqueness is checked over the whole file."""
 
@@ -155,14 +154,17 @@ UNIQUE_IN_PARTS = {"registrations": "event_id", "payments": "payment_id"}
 class FeedParts:
     """The feeds read one partition of vehicles at a time, for runs larger than memory.
 
-    The vehicles are split by a hash of their id; each partition is read from the files with only its
-    own rows of vehicles, registrations, payments and exemptions (the rest of each row group is dropped
-    as it is read), validated and typed; so memory holds one partition, the accepted owner ids and the
-    arrears, whatever the number of vehicles. The answer is the whole read's: a vehicle's rows all fall
-    in its partition, the owners and arrears are read whole, the ids that must be unique across a whole
-    file (events, payments) are checked over the whole column first, and so are the references to owners
-    (the accepted owners' ids are hashed once per feed, not once per partition). ``rejects`` and
-    ``read`` are complete once every partition has been read.
+    The vehicles are split into ``count`` ranges of their ids (bounds taken from a sample of the vehicles
+    feed); each partition is read from the files with only its own rows of vehicles, registrations,
+    payments and exemptions, validated and typed, so memory holds one partition, the accepted owner ids
+    and the arrears, whatever the number of vehicles. A range is a filter the Parquet reader checks
+    against each row group's statistics: a feed written in order of vehicle, or of anything that keeps a
+    vehicle's neighbours together (district, say), is read about once in all instead of once per
+    partition; any other order costs one scan per partition. The answer is the whole read's: a vehicle's
+    rows all fall in its partition, the owners and arrears are read whole, and the ids that must be
+    unique across a whole file (events, payments) and the references to owners are checked over the
+    whole file first (the accepted owners' ids are hashed once per feed, not once per partition).
+    ``rejects`` and ``read`` are complete once every partition has been read.
     """
 
     def __init__(
@@ -195,10 +197,10 @@ class FeedParts:
             for name in REFERRING["owner_id"]
             if name in self._paths and name in PARTITIONED
         }
+        self._bounds = self._vehicle_bounds()
 
     def __iter__(self) -> Iterator[Part]:
-        for index in range(self.count):
-            keep = (pl.col("vehicle_id").cast(pl.String).fill_null("").hash(PART_SEED) % self.count) == index
+        for keep in _ranges(pl.col("vehicle_id"), self._bounds):
             raw = self._raw("vehicles", keep=keep)
             vehicles, known = _accept(raw, r.vehicle_checks, r.vehicle_columns, self.rejects, "vehicle_id")
             del raw
@@ -243,6 +245,15 @@ class FeedParts:
         frame = read_raw(name, self._paths[name], others).frame
         return frame.get_column(ROW).filter(fc.later_duplicates(frame.get_column(column)))
 
+    def _vehicle_bounds(self) -> list[str]:
+        """Where the vehicle ids are cut into ``count`` ranges of about as many vehicles each: quantiles of
+        a sample of the vehicles feed's ids (as text), each bound the first id of a range."""
+        others = [column for column in FEED_COLUMNS["vehicles"] if column != "vehicle_id"]
+        ids = read_raw("vehicles", self._paths["vehicles"], others).frame.get_column("vehicle_id")
+        sample = ids.drop_nulls().gather_every(max(1, ids.len() // BOUND_SAMPLE)).sort()
+        cuts = (sample[sample.len() * index // self.count] for index in range(1, self.count))
+        return sorted({str(cut) for cut in cuts}) if sample.len() else []
+
     def _unknown_owners(self, name: str) -> pl.Series:
         """The lines of ``name`` whose (non-empty) ``owner_id`` names no accepted owner, over the whole
         file: one streamed anti-join, so the accepted owners are hashed once for the feed."""
@@ -260,6 +271,23 @@ class FeedParts:
 
 PARTITIONED = ("vehicles", "registrations", "payments", "exemptions")
 """The feeds split by vehicle; owners and arrears are read whole."""
+BOUND_SAMPLE = 100_000
+"""About how many vehicle ids the partitions' bounds are taken from."""
+
+
+def _ranges(vehicle: pl.Expr, bounds: Sequence[str]) -> Iterator[pl.Expr]:
+    """One filter per partition: the ids from a bound (included) to the next (excluded); the first range
+    also takes the rows without a vehicle id. Plain comparisons, which a Parquet scan checks against the
+    row groups' statistics to skip those with no row in the range."""
+    lows: list[str | None] = [None, *bounds]
+    highs: list[str | None] = [*bounds, None]
+    for low, high in zip(lows, highs, strict=True):
+        if low is None:
+            yield pl.lit(True) if high is None else vehicle.is_null() | (vehicle < high)
+        elif high is None:
+            yield vehicle >= low
+        else:
+            yield (vehicle >= low) & (vehicle < high)
 
 
 def write_rejects(rejects: Iterable[Reject], path: Path) -> None:

@@ -94,3 +94,12 @@ def test_every_row_is_read_once_whatever_the_partitions(tmp_path: Path) -> None:
         counts[0][1]["payments"]
         == pl.scan_parquet(feeds / "payments.parquet").select(pl.len()).collect().item() - 1
     )
+
+
+def test_partitions_are_ranges_of_vehicle_ids_of_about_equal_size(tmp_path: Path) -> None:
+    feeds = damaged_feeds(tmp_path / "feeds", "parquet")
+    ids = [part[0].get_column("vehicle_id").sort() for part in FeedParts(feeds, 4)]
+    assert len(ids) == 4
+    assert all(ids[i][-1] < ids[i + 1][0] for i in range(3)), "each range ends before the next begins"
+    sizes = [len(part) for part in ids]
+    assert min(sizes) > 0.8 * max(sizes)
