@@ -182,6 +182,16 @@ def test_the_database_refuses_a_second_success_on_an_instruction(db_engine: Engi
         connection.execute(text("UPDATE payout_transfers SET state = 'succeeded' WHERE transfer_id = 'T2'"))
     with pytest.raises(DBAPIError, match="append_only"), db_engine.begin() as connection:
         connection.execute(text("DELETE FROM payout_paid"))
+    # A transfer's instruction and account exist, never change, and outlive it.
+    for statement, values, refusal in (
+        (transfer, {"t": "T3", "i": instruction + 1, "a": account, "state": "pending"}, "transfer_orphan"),
+        (transfer, {"t": "T3", "i": instruction, "a": account + 1, "state": "pending"}, "transfer_orphan"),
+        ("UPDATE payout_transfers SET account_id = :a WHERE transfer_id = 'T2'", {"a": account + 1},
+         "payout_transfer_fixed"),
+        ("DELETE FROM payout_instructions", {}, "payout_referenced"),
+    ):  # fmt: skip
+        with pytest.raises(DBAPIError, match=refusal), db_engine.begin() as connection:
+            connection.execute(text(statement), values)
 
 
 @pytest.mark.postgres

@@ -1,13 +1,15 @@
-"""The payout context's tables (migrations 0009, 0015 and 0017).
+"""The payout context's tables (migrations 0009, 0015, 0017 and 0019).
 
 ``payout_accounts``, ``payout_account_digests``, ``payout_transfers`` history columns, ``payout_results``,
 ``payout_paid``, ``ledger_entries`` and ``ledger_lines`` are append-only; on both databases triggers
 refuse UPDATE and DELETE of the ledger and of the accounts, their digests, results and payments.
 Instructions and transfers move through states by guarded updates.
 
-Rules held by triggers rather than by a constraint written here (migrations 0016 and 0017): a transfer is
-``succeeded`` only with its ``payout_paid`` row, whose primary key allows one per instruction; a ledger
-line names an existing entry, and an entry's lines sum to zero (PostgreSQL). On PostgreSQL the transfers'
+Rules held by triggers rather than by a constraint written here (migrations 0016, 0017 and 0019), checked once
+per statement on PostgreSQL: a transfer names an existing instruction, account and batch, which never
+change, and an instruction or batch with transfers is never deleted; a transfer is ``succeeded`` only with
+its ``payout_paid`` row, whose primary key allows one per instruction; a ledger line names an existing
+entry, and an entry's lines sum to zero (PostgreSQL). On PostgreSQL the transfers'
 pages keep room (``fillfactor`` 45) for the one change of state a booking makes, and no index names the
 state, so that change is made in place.
 """
@@ -122,15 +124,16 @@ payout_transfers = Table(
     metadata,
     Column("id", ROW_ID, primary_key=True, autoincrement=True),
     Column("transfer_id", String(20), nullable=False),
-    Column("instruction_id", BigInteger, ForeignKey("payout_instructions.id"), nullable=False),
-    Column("account_id", BigInteger, ForeignKey("payout_accounts.id"), nullable=False),
+    # The instruction, account and batch exist and never change: triggers check (migration 0019).
+    Column("instruction_id", BigInteger, nullable=False),
+    Column("account_id", BigInteger, nullable=False),
     Column("rail", String(4), nullable=False),
     Column("day", Date, nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("state", String(10), nullable=False),
     Column("reason", String(24)),
     Column("bank_ref", String(64)),
-    Column("batch_id", BigInteger, ForeignKey("payout_batches.id")),
+    Column("batch_id", BigInteger),
     _at("created_at"),
     _at("resolved_at", nullable=True),
     UniqueConstraint("transfer_id", name="uq_payout_transfers_id"),
