@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 import polars as pl
 from psycopg import sql
 from sqlalchemy import Connection, Select, Table, insert
@@ -88,12 +89,16 @@ class KeyTable:
         new = pl.Series("id", keys, dtype=pl.String).drop_nulls().unique()
         if new.is_empty():
             return
-        if self._empty and not is_sqlite(self.connection):
+        if is_sqlite(self.connection):
+            # One JSON array that SQLite takes apart, not a bound parameter (and a Python tuple) per key.
+            each = "SELECT value FROM json_each(?) WHERE true"  # WHERE: so ON CONFLICT parses after a SELECT
+            statement = f"INSERT INTO {self.name} (id) {each} ON CONFLICT DO NOTHING"
+            self.connection.exec_driver_sql(statement, (orjson.dumps(new.to_list()).decode(),))
+        elif self._empty:
             copy_in(self.connection, self.name, new.to_frame())
         else:
-            placeholder = "?" if is_sqlite(self.connection) else "%s"
-            statement = f"INSERT INTO {self.name} (id) VALUES ({placeholder}) ON CONFLICT DO NOTHING"  # noqa: S608  # nosec B608
-            self.connection.exec_driver_sql(statement, [(key,) for key in new.to_list()])
+            statement = f"INSERT INTO {self.name} (id) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING"  # nosec B608
+            self.connection.exec_driver_sql(statement, (new.to_list(),))
         self._settled()
 
     def _settled(self) -> None:

@@ -76,7 +76,9 @@ def test_reads_by_key_come_in_slices_and_an_empty_read_keeps_its_types(
     try:
         with engine.begin() as connection:
             insert_frame(connection, things, ROWS)
-            with key_table(connection, ["o3", "nobody", "o2", "o1", "x"]) as owners:
+            with key_table(connection, ["o3", "nobody"]) as owners:
+                owners.add(pl.Series(["o2", "o3", None, "o1", "x", "o2"]))  # some known, one missing
+                assert sorted(owners.keys().to_list()) == ["nobody", "o1", "o2", "o3", "x"]
                 assert owners.rows(things, SCHEMA, "owner").sort("id").equals(ROWS)
             for keys in (["nobody"], []):
                 with key_table(connection, keys) as nobody:
