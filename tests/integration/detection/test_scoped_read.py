@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -27,6 +28,14 @@ def test_the_scoped_read_finds_what_the_whole_registry_finds(migrated_db_url: st
     districts = select_districts(["11680"], nation_by_default=False)
     synthesize(SynthOptions(out=tmp_path, districts=districts, vehicles=3_000, seed=9))
     feeds = read_feeds(tmp_path)
+    # Payments of the year before on every vehicle: a run of 2026 never reads them.
+    earlier = feeds.payments.with_columns(
+        pl.col("payment_id") + "-2025",
+        pl.lit(2025, pl.Int64).alias("tax_year"),
+        pl.col("paid_on").dt.offset_by("-1y"),
+        pl.col("row") + feeds.payments.height,
+    )
+    feeds = replace(feeds, payments=pl.concat([feeds.payments, earlier]))
     engine = make_engine(migrated_db_url)
     clock = lambda: datetime(2026, 11, 20, 9, tzinfo=UTC)  # noqa: E731
     ingest_feeds(feeds, RegistryUnitOfWork(session_factory(engine), clock), CIPHER)
@@ -41,6 +50,8 @@ def test_the_scoped_read_finds_what_the_whole_registry_finds(migrated_db_url: st
     finally:
         engine.dispose()
 
+    assert set(everything.payments["tax_year"]) == {2025, 2026}
+    assert set(scoped.payments["tax_year"]) == {2026}
     # Only the owners' ids asked for: the same owners, numbered alike, without reading their table.
     assert unread.owners.equals(scoped.owners.select("row", "owner_id"))
     assert scoped.vehicles.height < everything.vehicles.height / 5, (

@@ -84,7 +84,8 @@ def scoped_feeds(
     """The stored rows that changes to ``vehicles`` and to ``owners``' arrears can bear on, read through
     the tables' indexes: every (owner, vehicle) of ``tax_year`` on a changed vehicle, and, for the owners
     involved who have arrears (one of those pairs' owners, or a changed owner), every (owner, vehicle) of
-    theirs, since offsets against arrears join an owner's cases; with the whole history of their vehicles.
+    theirs, since offsets against arrears join an owner's cases; with the whole registration history of
+    their vehicles and their payments of ``tax_year`` (a case of the year is made of those alone).
 
     An incremental run reads these instead of the whole registry; narrowed by the detection's own
     scope, they give the same cases as the whole registry does.
@@ -99,13 +100,13 @@ def scoped_feeds(
         # year's tax on them, then every other vehicle that those of them with arrears (and owners whose
         # arrears changed) paid this year's tax on, found on the server, and its payments.
         paid = {**schemas["payments"], "owner_id": pl.String(), "tax_year": pl.Int64()}
-        payments = in_scope.rows(t.payments, paid, "vehicle_id")
-        people.add(payments.filter(pl.col("tax_year") == tax_year)["owner_id"])
+        payments = in_scope.rows(t.payments, paid, "vehicle_id", tax_year=tax_year)
+        people.add(payments["owner_id"])
         debtors.add_joined(people, t.arrears, "owner_id", "owner_id")
         theirs = debtors.rows(t.payments, {"vehicle_id": pl.String()}, "owner_id", tax_year=tax_year)
         more = theirs["vehicle_id"].filter(~theirs["vehicle_id"].is_in(payments["vehicle_id"].implode()))
         with key_table(connection, more) as widened:
-            payments = pl.concat([payments, widened.rows(t.payments, paid, "vehicle_id")])
+            payments = pl.concat([payments, widened.rows(t.payments, paid, "vehicle_id", tax_year=tax_year)])
         in_scope.add(more)
         payments = payments.select(list(schemas["payments"]))
         registrations = in_scope.rows(t.registrations, schemas["registrations"], "vehicle_id")
