@@ -139,17 +139,12 @@ class ReconciliationLine:
 
 @dataclass(frozen=True, slots=True)
 class ReconciliationReport:
+    """The day's reconciliation: every transfer id is matched (counted) or flagged (listed, with why)."""
+
     day: date
-    lines: tuple[ReconciliationLine, ...]
+    matched: int
+    flagged: tuple[ReconciliationLine, ...]
     ledger_balanced: bool
-
-    @property
-    def matched(self) -> int:
-        return sum(1 for line in self.lines if line.status == "matched")
-
-    @property
-    def flagged(self) -> tuple[ReconciliationLine, ...]:
-        return tuple(line for line in self.lines if line.status != "matched")
 
     @property
     def clean(self) -> bool:

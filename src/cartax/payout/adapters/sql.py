@@ -571,8 +571,9 @@ class SqlPayout:
         payments are reconciled on their case (``PaymentReconciled``), once.
 
         Set-based: the day's transfers and the bank's last word on each are joined by the database
-        into a temporary table, read once for the report; the reconciliations and their events are
-        written from it by ``INSERT … SELECT``."""
+        into a temporary table, where each line's status is computed; the report counts the matched
+        lines and reads only the flagged ones; the reconciliations and their events are written from
+        it by ``INSERT … SELECT``."""
         now = self.clock()
         with self.engine.begin() as connection:
             if bulk.is_postgres(connection):
@@ -589,18 +590,13 @@ class SqlPayout:
                 bulk.analyze(connection, "payout_latest")
                 connection.execute(bulk.statement(_MATCHING_SQL), {"day": day})
                 bulk.analyze(connection, "payout_matching")
-                rows = connection.execute(
-                    text(
-                        "SELECT transfer_id, state, amount, bank_status, bank_amount FROM payout_matching "
-                        "ORDER BY transfer_id"
-                    )
-                ).all()
-                lines = tuple(_match(*row) for row in rows)
+                matched = connection.execute(text(_COUNT_MATCHED)).scalar_one()
+                flagged = tuple(ReconciliationLine(*row) for row in connection.execute(text(_FLAGGED)).all())
                 _reconciled(connection, day, now)
             finally:
                 bulk.drop_temporary(connection, "payout_latest", "payout_matching")
             balanced = ledger.balanced(connection)
-        return ReconciliationReport(day, lines, balanced)
+        return ReconciliationReport(day, int(matched), flagged, balanced)
 
 
 RECONCILE_LOCK = 0x7061796F75740001
@@ -644,6 +640,19 @@ _MATCHING_SQL = (
     "latest.bank_ref FROM payout_latest latest WHERE NOT EXISTS "
     "(SELECT 1 FROM payout_transfers t3 WHERE t3.transfer_id = latest.transfer_id AND t3.day = :day)"
 )
+# Each line's status: ours unknown to the bank's file, no result from the bank, different states, or (for a
+# payment) a different amount; otherwise matched.
+_STATUS = (
+    "CASE WHEN state IS NULL THEN 'unknown_to_us' WHEN bank_status IS NULL THEN 'missing_result' "
+    "WHEN state <> bank_status THEN 'status_mismatch' WHEN bank_status = 'succeeded' "
+    "AND bank_amount IS NOT NULL AND bank_amount <> amount THEN 'amount_mismatch' ELSE 'matched' END"
+)
+_COUNT_MATCHED = f"SELECT count(*) FROM payout_matching WHERE {_STATUS} = 'matched'"  # noqa: S608  # nosec B608 - SQL of our own
+_FLAGGED = (
+    "SELECT transfer_id, status, state, bank_status, amount, bank_amount FROM "  # noqa: S608  # nosec B608 - SQL of our own
+    f"(SELECT m.*, {_STATUS} AS status FROM payout_matching m) lines WHERE status <> 'matched' "
+    "ORDER BY transfer_id"
+)
 # Matched payments: both sides say succeeded and the bank's amount, if it gave one, is ours.
 _MATCHED = (
     "FROM payout_matching m WHERE m.state = 'succeeded' AND m.bank_status = 'succeeded' "
@@ -675,21 +684,6 @@ def _reconciled(connection: Connection, day: date, now: datetime) -> None:
     )
     connection.execute(bulk.statement(events + placed), parameters)
     connection.execute(bulk.statement(rows + unseen), parameters)
-
-
-def _match(
-    transfer_id: str, state: str | None, amount: int | None, bank: str | None, bank_amount: int | None
-) -> ReconciliationLine:
-    if state is None:
-        return ReconciliationLine(transfer_id, "unknown_to_us", None, bank, None, bank_amount)
-    if bank is None:
-        return ReconciliationLine(transfer_id, "missing_result", state, None, amount, None)
-    status = "matched"
-    if state != bank:
-        status = "status_mismatch"
-    elif bank_amount is not None and bank_amount != amount and bank == "succeeded":
-        status = "amount_mismatch"
-    return ReconciliationLine(transfer_id, status, state, bank, amount, bank_amount)
 
 
 def _entry(connection: Connection, key: str) -> Entry:
