@@ -73,6 +73,31 @@ def _position_in_pair() -> pl.Expr:
     return index - first
 
 
+LONGEST_HISTORY = 16
+"""Holdings of one vehicle in a year above which a pair's last one is found by hashing the pairs."""
+
+
+def _last_of_pairs(holdings: pl.DataFrame) -> pl.DataFrame:
+    """Each (owner, vehicle)'s last holding of ``holdings``, which are in the history's order (a vehicle's
+    rows together, by date and file line): the latest to begin.
+
+    A row is dropped when a later row of the same vehicle has the same owner; a vehicle has a few holdings
+    in a year, so a few shifted comparisons find them, in order and without hashing millions of pairs.
+    """
+    if holdings.is_empty():
+        return holdings
+    vehicle, owner = pl.col("vehicle_id"), pl.col("owner_id")
+    longest = int(holdings.select(vehicle.rle().struct.field("len").max()).item())
+    if longest > LONGEST_HISTORY:
+        return holdings.unique(CASE_KEYS, keep="last", maintain_order=True)
+    inside = pl.int_range(pl.len())
+    later_same = pl.repeat(False, pl.len())
+    for step in range(1, longest):
+        same_vehicle = vehicle.shift(-step).eq_missing(vehicle) & (inside < pl.len() - step)
+        later_same = later_same | (same_vehicle & owner.shift(-step).eq_missing(owner))
+    return holdings.filter(~later_same)
+
+
 def build_cases(
     vehicles: pl.DataFrame,
     registrations: pl.DataFrame,
@@ -81,8 +106,10 @@ def build_cases(
     tax_year: int,
 ) -> CaseBatch:
     """Every case of ``tax_year`` with its vehicle, holding, payments and exemptions."""
+    # Each payment takes its vehicle's columns here, so a pair takes them from its first payment.
+    vehicle_columns = [column for column in vehicles.columns if column not in ("vehicle_id", "row")]
     of_year = payments.filter(pl.col("tax_year") == tax_year).join(
-        vehicles.select("vehicle_id", pl.col("first_registered_on").dt.year().alias("registered_year")),
+        vehicles.select(pl.exclude("row"), pl.col("first_registered_on").dt.year().alias("registered_year")),
         on="vehicle_id",
         how="left",
     )
@@ -104,12 +131,13 @@ def build_cases(
         .with_columns(_position_in_pair().alias("seq"))
     )
     # Sorted by owner and vehicle, a pair's first payment (seq 0) opens it: the pairs are in that order.
-    pairs = year_payments.filter(pl.col("seq") == 0).select(*CASE_KEYS, "district")
-    # In the history's order (vehicle, date, file line) the pair's last holding is the latest to begin.
-    holdings = holdings_in_year(derive_holdings(registrations), tax_year).unique(CASE_KEYS, keep="last")
+    pairs = year_payments.filter(pl.col("seq") == 0).select(*CASE_KEYS, "district", *vehicle_columns)
+    year_payments = year_payments.drop(vehicle_columns)
+    holdings = _last_of_pairs(holdings_in_year(derive_holdings(registrations), tax_year))
+    held = [column for column in holdings.columns if column not in CASE_KEYS]
     cases = (
         pairs.join(holdings, on=CASE_KEYS, how="left", maintain_order="left")
-        .join(vehicles.drop("row", strict=False), on="vehicle_id", how="inner", maintain_order="left")
+        .select(*CASE_KEYS, "district", *held, *vehicle_columns)
         .with_columns(
             pl.col("start_event").is_null().alias("held_no_day"),
             pl.col("prepayment_passed_on").fill_null(False),
@@ -117,15 +145,11 @@ def build_cases(
         .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("case"))
     )
     cases = with_case_keys(cases, tax_year)
-    if cases.height == pairs.height:
-        # Every pair is one case, numbered in the payments' order: each payment's case is the count of
-        # pairs opened up to it, and the payments are already in the order of case and seq.
-        payments_of_cases = year_payments.with_columns(
-            ((pl.col("seq") == 0).cum_sum().cast(pl.Int64) - 1).alias("case")
-        )
-    else:  # a vehicle listed more than once (never after validation): join as the keys say
-        index = cases.select("case", *CASE_KEYS)
-        payments_of_cases = year_payments.join(index, on=CASE_KEYS, how="inner").sort(["case", "seq"])
+    # Every pair is one case (a pair has one holding at most), numbered in the payments' order: each
+    # payment's case is the count of pairs opened up to it, and the payments are in order of case and seq.
+    payments_of_cases = year_payments.with_columns(
+        ((pl.col("seq") == 0).cum_sum().cast(pl.Int64) - 1).alias("case")
+    )
     index = cases.select("case", *CASE_KEYS)
     return CaseBatch(
         tax_year,

@@ -8,7 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from cartax.detection import cases
 from cartax.detection.cases import case_key, with_case_keys
 from cartax.detection.run import detect_feeds
 from cartax.registry.feed_files import FEED_COLUMNS
@@ -205,3 +207,25 @@ def test_an_owner_who_held_twice_in_the_year_is_judged_on_the_later_holding(tmp_
     )
     # Judged on the first holding (ended by the transfer of 1 July) o would get the second half back.
     assert run(feeds, tmp_path / "out" / "cases.jsonl") == []
+
+
+@pytest.mark.parametrize("longest", [16, 2])
+def test_each_pair_keeps_its_last_holding_however_long_the_history(
+    monkeypatch: pytest.MonkeyPatch, longest: int
+) -> None:
+    monkeypatch.setattr(cases, "LONGEST_HISTORY", longest)
+    owners = ["a", "b", "a", "c", "a", "b"]  # v1 changes hands five times in the year, v2 never
+    holdings = pl.DataFrame(
+        {
+            "vehicle_id": ["v1"] * len(owners) + ["v2"],
+            "owner_id": [*owners, "a"],
+            "start_date": [date(2026, 1 + i, 1) for i in range(len(owners))] + [None],
+        }
+    )
+    kept = cases._last_of_pairs(holdings).sort("vehicle_id", "owner_id")
+    assert kept.rows() == [
+        ("v1", "a", date(2026, 5, 1)),
+        ("v1", "b", date(2026, 6, 1)),
+        ("v1", "c", date(2026, 4, 1)),
+        ("v2", "a", None),
+    ]
