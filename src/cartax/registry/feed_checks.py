@@ -275,6 +275,8 @@ def split(frame: pl.DataFrame, checks: Sequence[Check]) -> tuple[pl.DataFrame, p
 def rejected_ids(column: str, good: pl.DataFrame, bad_rows: pl.DataFrame, frame: pl.DataFrame) -> pl.Series:
     """Ids that appear only on rejected rows (an id with one accepted row is known)."""
     on_bad = frame.join(bad_rows.select(ROW), on=ROW, how="semi").select(column).drop_nulls()
+    if on_bad.is_empty():
+        return on_bad.get_column(column)  # nothing rejected: the accepted ids need not be hashed
     return on_bad.join(good.select(column), on=column, how="anti").get_column(column).unique()
 
 

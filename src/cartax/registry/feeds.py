@@ -192,11 +192,9 @@ class FeedParts:
                 .group_by("owner_id", "district", maintain_order=True)
                 .agg(pl.col("amount").sum())
             )
-        self._no_owner = {
-            name: self._unknown_owners(name)
-            for name in REFERRING["owner_id"]
-            if name in self._paths and name in PARTITIONED
-        }
+        self._no_owner = self._unknown_owners(
+            [name for name in REFERRING["owner_id"] if name in self._paths and name in PARTITIONED]
+        )
         self._bounds = self._vehicle_bounds()
 
     def __iter__(self) -> Iterator[Part]:
@@ -254,25 +252,34 @@ class FeedParts:
         cuts = (sample[sample.len() * index // self.count] for index in range(1, self.count))
         return sorted({str(cut) for cut in cuts}) if sample.len() else []
 
-    def _unknown_owners(self, name: str) -> pl.Series:
-        """The lines of ``name`` whose (non-empty) ``owner_id`` names no accepted owner, over the whole
-        file: one streamed anti-join, so the accepted owners are hashed once for the feed."""
-        others = [other for other in FEED_COLUMNS[name] if other != "owner_id"]
+    def _unknown_owners(self, names: Sequence[str]) -> dict[str, pl.Series]:
+        """Per feed, the lines whose (non-empty) ``owner_id`` names no accepted owner, over the whole files:
+        one streamed anti-join of every feed's owner ids, so the accepted owners are hashed once."""
         owner = pl.col("owner_id")
-        return (
-            scan_raw(name, self._paths[name], others)
+        scans = [
+            scan_raw(name, self._paths[name], [c for c in FEED_COLUMNS[name] if c != "owner_id"])
             .lazy.filter(owner.is_not_null() & (owner.str.len_bytes() > 0))
+            .select(ROW, owner, pl.lit(index, dtype=pl.UInt8).alias(_FEED))
+            for index, name in enumerate(names)
+        ]
+        if not scans:
+            return {}
+        unknown = (
+            pl.concat(scans)
             .join(pl.LazyFrame({"owner_id": self._owners.valid}), on="owner_id", how="anti")
-            .select(ROW)
+            .select(ROW, _FEED)
             .collect(engine="streaming")
-            .get_column(ROW)
         )
+        return {
+            name: unknown.filter(pl.col(_FEED) == index).get_column(ROW) for index, name in enumerate(names)
+        }
 
 
 PARTITIONED = ("vehicles", "registrations", "payments", "exemptions")
 """The feeds split by vehicle; owners and arrears are read whole."""
 BOUND_SAMPLE = 100_000
 """About how many vehicle ids the partitions' bounds are taken from."""
+_FEED = "__feed"
 
 
 def _ranges(vehicle: pl.Expr, bounds: Sequence[str]) -> Iterator[pl.Expr]:
