@@ -5,6 +5,7 @@ Usage::
     python bench/bench_incremental.py                          # 200,000 vehicles, all districts, SQLite
     python bench/bench_incremental.py --vehicles 1000000 --events 20000
     python bench/bench_incremental.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python bench/bench_incremental.py --own-postgres default    # a PostgreSQL server of its own (initdb)
 
 Generates the registry (`cartax synth`), ingests it, runs and stores a full detection, then adds one day's
 events (``--events`` transfers of distinct cars to other owners), ingests them like the next day's feed, and
@@ -37,6 +38,7 @@ from sqlalchemy.engine import make_url
 from cartax.detection.database import detect_in_database
 from cartax.infra import make_engine, session_factory, upgrade
 from cartax.infra.crypto import PiiCipher
+from cartax.infra.throwaway import PRODUCTION_LIKE, ThrowawayPostgres
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.feeds import Feeds, read_feeds
 from cartax.registry.ingest import ingest_feeds
@@ -55,6 +57,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a throwaway database is made on it")
     parser.add_argument(
+        "--own-postgres",
+        choices=("default", "production"),
+        help="start a PostgreSQL server of its own (cartax.infra.throwaway), with PostgreSQL's default or "
+        "production-like settings, so that no other work shares it",
+    )
+    parser.add_argument(
         "--runs", type=int, default=3, help="incremental runs, each on a copy of the database"
     )
     args = parser.parse_args()
@@ -64,9 +72,25 @@ def main() -> int:
         synthesize(SynthOptions(out=Path(scratch) / "feeds", districts=districts, vehicles=args.vehicles))
         feeds = read_feeds(Path(scratch) / "feeds")
         print(f"generated and read {args.vehicles:,} vehicles in {time.perf_counter() - started:.1f} s")
-        with database(args.postgres, Path(scratch), "incremental") as url:
+        with (
+            server(args.postgres, args.own_postgres) as postgres,
+            database(postgres, Path(scratch), "incremental") as url,
+        ):
             run(url, feeds, args.events, args.runs)
     return 0
+
+
+@contextmanager
+def server(url: str | None, own: str | None) -> Iterator[str | None]:
+    """The PostgreSQL server to make the database on: ``url``, or one started here (None: SQLite)."""
+    if own is None:
+        yield url
+        return
+    settings = dict(PRODUCTION_LIKE) if own == "production" else {}
+    with ThrowawayPostgres.started(settings, prefix="cartax-bench-pg-") as postgres:
+        shown = ", ".join(f"{name}={value}" for name, value in settings.items()) or "PostgreSQL's defaults"
+        print(f"PostgreSQL of its own on port {postgres.port}: {shown}", flush=True)
+        yield postgres.url
 
 
 def run(url: str, feeds: Feeds, events: int, runs: int) -> None:
@@ -109,7 +133,7 @@ def run(url: str, feeds: Feeds, events: int, runs: int) -> None:
 @contextmanager
 def server_cpu(url: str) -> Iterator[Callable[[], float | None]]:
     """On PostgreSQL (on this machine), the CPU seconds of the server processes serving ``url``'s database
-    while the block runs; ``None`` on SQLite. Every 20 ms the server's children are listed in /proc and
+    while the block runs; ``None`` on SQLite. Every 20 ms the servers' children are listed in /proc and
     those titled ``postgres: … user database …`` sampled; each one's last sample counts (a process that
     ends between two samples loses at most its last 20 ms)."""
     parsed = make_url(url)
@@ -124,7 +148,7 @@ def server_cpu(url: str) -> Iterator[Callable[[], float | None]]:
 
     def sample() -> None:
         while not stop.is_set():
-            for pid in children.read_text().split() if children else ():
+            for pid in [pid for listing in children for pid in _listed(listing)]:
                 try:
                     if title not in Path(f"/proc/{pid}/cmdline").read_bytes():
                         continue
@@ -149,16 +173,25 @@ def server_cpu(url: str) -> Iterator[Callable[[], float | None]]:
         sampler.join()
 
 
-def _server_children() -> Path | None:
-    """The /proc list of the PostgreSQL server's child processes (the parent of its checkpointer)."""
+def _listed(listing: Path) -> list[str]:
+    try:
+        return listing.read_text().split()
+    except OSError:  # that server has stopped
+        return []
+
+
+def _server_children() -> list[Path]:
+    """The /proc lists of the child processes of every PostgreSQL server here (each the parent of a
+    checkpointer)."""
+    found = []
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and b"checkpointer" in (entry / "cmdline").read_bytes():
                 parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-                return Path(f"/proc/{parent}/task/{parent}/children")
+                found.append(Path(f"/proc/{parent}/task/{parent}/children"))
         except OSError:
             continue
-    return None
+    return found
 
 
 def next_day(feeds: Feeds, events: int) -> Feeds:
