@@ -155,16 +155,17 @@ class FeedParts:
     """The feeds read one partition of vehicles at a time, for runs larger than memory.
 
     The vehicles are split into ``count`` ranges of their ids (bounds taken from a sample of the vehicles
-    feed); each partition is read from the files with only its own rows of vehicles, registrations,
-    payments and exemptions, validated and typed, so memory holds one partition, the accepted owner ids
-    and the arrears, whatever the number of vehicles. A range is a filter the Parquet reader checks
-    against each row group's statistics: a feed written in order of vehicle, or of anything that keeps a
-    vehicle's neighbours together (district, say), is read about once in all instead of once per
-    partition; any other order costs one scan per partition. The answer is the whole read's: a vehicle's
-    rows all fall in its partition, the owners and arrears are read whole, and the ids that must be
-    unique across a whole file (events, payments) and the references to owners are checked over the
-    whole file first (the accepted owners' ids are hashed once per feed, not once per partition).
-    ``rejects`` and ``read`` are complete once every partition has been read.
+    feed; fewer when there are fewer distinct ids); each partition is read from the files with only its
+    own rows of vehicles, registrations, payments and exemptions, validated and typed, so memory holds
+    one partition, the accepted owner ids and the arrears, whatever the number of vehicles. A range is a
+    filter the Parquet reader checks against each row group's statistics: a feed written in order of
+    vehicle, or of anything that keeps a vehicle's neighbours together (district, say), is read about
+    once in all instead of once per partition; any other order costs one scan per partition. The answer
+    is the whole read's: a vehicle's rows all fall in its partition, the owners and arrears are read
+    whole, and the ids that must be unique across a whole file (events, payments) and the references to
+    owners are checked over the whole files first (the accepted owners' ids are hashed once for all the
+    feeds, not once per partition). ``rejects`` and ``read`` are complete once every partition has been
+    read.
     """
 
     def __init__(
@@ -183,7 +184,7 @@ class FeedParts:
         self._later = {
             (name, column): self._later_uses(name, column) for name, column in UNIQUE_IN_PARTS.items()
         }
-        self._no_owner: dict[str, pl.Series] = {}
+        self._no_owner: dict[str, pl.Series] = {}  # the arrears' owners are looked up as they are read
         self.arrears = pl.DataFrame(schema=r.ARREARS_SCHEMA)
         if "arrears" in self._paths:
             no_vehicles = fc.Known(pl.Series(dtype=pl.String), pl.Series(dtype=pl.String))
