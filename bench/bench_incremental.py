@@ -38,13 +38,12 @@ from sqlalchemy.engine import make_url
 from cartax.detection.database import detect_in_database
 from cartax.infra import make_engine, session_factory, upgrade
 from cartax.infra.crypto import PiiCipher
-from cartax.infra.throwaway import PRODUCTION_LIKE, ThrowawayPostgres
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.feeds import Feeds, read_feeds
 from cartax.registry.ingest import ingest_feeds
 from cartax.registry.synth import SynthOptions, select_districts, synthesize
 from cartax.rules import default_law
-from throwaway import copy_of, database
+from throwaway import copy_of, database, server
 
 CIPHER = PiiCipher.from_secrets("bench-pii-key", "bench-index-key")
 DECIDED = date(2026, 11, 20)
@@ -78,19 +77,6 @@ def main() -> int:
         ):
             run(url, feeds, args.events, args.runs)
     return 0
-
-
-@contextmanager
-def server(url: str | None, own: str | None) -> Iterator[str | None]:
-    """The PostgreSQL server to make the database on: ``url``, or one started here (None: SQLite)."""
-    if own is None:
-        yield url
-        return
-    settings = dict(PRODUCTION_LIKE) if own == "production" else {}
-    with ThrowawayPostgres.started(settings, prefix="cartax-bench-pg-") as postgres:
-        shown = ", ".join(f"{name}={value}" for name, value in settings.items()) or "PostgreSQL's defaults"
-        print(f"PostgreSQL of its own on port {postgres.port}: {shown}", flush=True)
-        yield postgres.url
 
 
 def run(url: str, feeds: Feeds, events: int, runs: int) -> None:

@@ -35,8 +35,7 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,6 @@ from sqlalchemy import Engine, event, text
 
 from cartax.infra import make_engine, upgrade
 from cartax.infra.crypto import PiiCipher
-from cartax.infra.throwaway import PRODUCTION_LIKE, ThrowawayPostgres
 from cartax.payout.adapters import bulk
 from cartax.payout.adapters.fake_bank import FakeBank, FakeRail
 from cartax.payout.adapters.fake_openbanking import serve
@@ -67,7 +65,7 @@ from cartax.payout.adapters.wiring import build_payout
 from cartax.payout.model import kst_day
 from cartax.payout.ports import Person
 from cartax.payout.settings import PayoutSettings
-from throwaway import database
+from throwaway import database, server
 
 CIPHER = PiiCipher.from_secrets("bench-key", "bench-index-key")
 NOW = datetime(2026, 8, 14, 1, 0, tzinfo=UTC)
@@ -309,22 +307,6 @@ def main() -> None:
                     api(url, args.api, http=False)
                 with database(postgres, folder, "http") as url:
                     api(url, args.api, http=True)
-
-
-@contextmanager
-def server(url: str | None, own: str | None, extra: list[str]) -> Iterator[str | None]:
-    """The PostgreSQL server to make databases on: ``url``, or one started here (None: SQLite)."""
-    if own is None:
-        yield url
-        return
-    settings = dict(PRODUCTION_LIKE) if own == "production" else {}
-    for item in extra:
-        name, _, value = item.partition("=")
-        settings[name] = value
-    with ThrowawayPostgres.started(settings, prefix="cartax-bench-pg-") as postgres:
-        shown = ", ".join(f"{name}={value}" for name, value in settings.items()) or "PostgreSQL's defaults"
-        print(f"PostgreSQL of its own on port {postgres.port}: {shown}", flush=True)
-        yield postgres.url
 
 
 if __name__ == "__main__":

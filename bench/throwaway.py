@@ -1,15 +1,36 @@
-"""A database for one benchmark run: a SQLite file in a folder, or a throwaway PostgreSQL database."""
+"""A database for one benchmark run: a SQLite file in a folder, or a throwaway PostgreSQL database, made on a
+given server or on one started for the run."""
 
 from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from cartax.infra.throwaway import PRODUCTION_LIKE, ThrowawayPostgres
+
+
+@contextmanager
+def server(url: str | None, own: str | None, extra: Sequence[str] = ()) -> Iterator[str | None]:
+    """The PostgreSQL server to make databases on: ``url``, or one started here with PostgreSQL's defaults
+    (``own="default"``) or production-like settings (``"production"``), plus ``NAME=VALUE`` settings in
+    ``extra``; None: SQLite."""
+    if own is None:
+        yield url
+        return
+    settings = dict(PRODUCTION_LIKE) if own == "production" else {}
+    for item in extra:
+        name, _, value = item.partition("=")
+        settings[name] = value
+    with ThrowawayPostgres.started(settings, prefix="cartax-bench-pg-") as postgres:
+        shown = ", ".join(f"{name}={value}" for name, value in settings.items()) or "PostgreSQL's defaults"
+        print(f"PostgreSQL of its own on port {postgres.port}: {shown}", flush=True)
+        yield postgres.url
 
 
 @contextmanager
