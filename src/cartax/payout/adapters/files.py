@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -506,15 +507,22 @@ def _pain001_document(
     return "".join(lines).encode()
 
 
-_SCHEMA: list[etree.XMLSchema] = []
+_SCHEMA_LOCK = threading.Lock()
+_SCHEMAS = threading.local()
 
 
 def schema() -> etree.XMLSchema:
-    """The official ISO 20022 ``pain.001.001.03`` schema, shipped in the package (parsed once)."""
-    if not _SCHEMA:
+    """The official ISO 20022 ``pain.001.001.03`` schema, shipped in the package: one validator per
+    thread (a validator keeps the last document's errors on itself), each parsed while holding a lock —
+    libxml2's schema parser is not safe in two threads at once, and the bank files are validated by two
+    threads side by side (two first parses at the same moment failed with "not valid XML Schema")."""
+    checker: etree.XMLSchema | None = getattr(_SCHEMAS, "checker", None)
+    if checker is None:
         source = resources.files("cartax.payout.adapters") / "schemas" / "pain.001.001.03.xsd"
-        _SCHEMA.append(etree.XMLSchema(etree.fromstring(source.read_bytes())))
-    return _SCHEMA[0]
+        with _SCHEMA_LOCK:
+            checker = etree.XMLSchema(etree.fromstring(source.read_bytes()))
+        _SCHEMAS.checker = checker
+    return checker
 
 
 def validate_pain001(document: Any) -> None:
