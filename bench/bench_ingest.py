@@ -20,19 +20,17 @@ import argparse
 import dataclasses
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from cartax.infra import make_engine, session_factory, upgrade
 from cartax.infra.crypto import PiiCipher
+from cartax.infra.throwaway import database_on
 from cartax.registry.adapters.uow import RegistryUnitOfWork
 from cartax.registry.feeds import Feeds, read_feeds
 from cartax.registry.ingest import IngestReport, ingest_feeds
@@ -118,21 +116,17 @@ def timed(engine: object, feeds: Feeds) -> tuple[IngestReport, float]:
 
 @contextmanager
 def postgres_database(admin_url: str) -> Iterator[str | None]:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    name = f"cartax_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        print(f"PostgreSQL skipped: not reachable ({error.orig})")
-        yield None
-        return
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """A throwaway database on the server at ``admin_url``, or None (said why) when it cannot be reached."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                database_on(admin_url, "cartax_bench", connect_args={"connect_timeout": 5})
+            )
+        except OperationalError as error:
+            print(f"PostgreSQL skipped: not reachable ({error.orig})")
+            yield None
+            return
+        yield url
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ given server or on one started for the run."""
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from cartax.infra.throwaway import PRODUCTION_LIKE, ThrowawayPostgres
+from cartax.infra.throwaway import PRODUCTION_LIKE, ThrowawayPostgres, database_on
 
 
 @contextmanager
@@ -40,16 +39,8 @@ def database(server: str | None, folder: Path, name: str) -> Iterator[str]:
     if server is None:
         yield f"sqlite:///{folder / (name + '.db')}"
         return
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    database_name = f"cartax_bench_{name}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{database_name}"'))
-    try:
-        yield make_url(server).set(database=database_name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
-        admin.dispose()
+    with database_on(server, f"cartax_bench_{name}") as url:
+        yield url
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""A PostgreSQL server of one's own: ``initdb`` in a temporary directory, its own port, removed afterwards.
+"""A PostgreSQL server of one's own: ``initdb`` in a temporary directory, its own port, removed afterwards;
+and a throwaway database on any server (:func:`database_on`), for the tests and the benchmarks.
 
 For the crash drill (which restarts its server in immediate mode) and for benchmarks that need a server
 configured as production runs one (:data:`PRODUCTION_LIKE`), so that a shared server is never stopped or
@@ -12,11 +13,16 @@ import shutil
 import socket
 import subprocess  # nosec B404 - PostgreSQL's own programs, argument lists of our own
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from glob import glob
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 PRODUCTION_LIKE: Mapping[str, str] = {
     "shared_buffers": "4GB",
@@ -34,6 +40,25 @@ report with its figures): shared buffers that hold the working set of a million 
 checkpoints spaced so that a large booking does not checkpoint several times (each checkpoint makes every
 page's next change write the whole page into the WAL). Durability is unchanged: ``fsync`` and
 ``synchronous_commit`` keep their defaults."""
+
+
+@contextmanager
+def database_on(server_url: str, prefix: str, **engine_options: Any) -> Iterator[str]:
+    """A database made on the PostgreSQL server that ``server_url`` reaches (a URL of any of its databases)
+    under a fresh name starting with ``prefix``, and dropped with everything in it after the block; yields
+    its URL. ``engine_options`` go to the administrative connection (a ``connect_timeout``, say)."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT", **engine_options)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def pg_bin(name: str) -> str:
