@@ -218,3 +218,28 @@ def test_postgresql_refuses_an_entry_whose_lines_do_not_sum_to_zero(db_engine: E
             text(lines + "(:e, 'refund_expense', 100), (:e, 'refunds_payable', -100)"), {"e": entry}
         )
         assert ledger_total(connection) == 0
+    # Lines added later to the balanced entry: refused unless they balance among themselves, in the
+    # statement and together with another entry's lines.
+    with pytest.raises(DBAPIError, match="ledger_unbalanced"), db_engine.begin() as connection:
+        connection.execute(text(lines + "(:e, 'interest_expense', 7)"), {"e": entry})
+    with db_engine.begin() as connection:
+        other = connection.execute(
+            text(
+                "INSERT INTO ledger_entries (entry_key, kind, case_key, owner_id, district, day, posted_at) "
+                "VALUES ('decided:y:1', 'decided', 'y', 'o2', '11680', '2026-08-14', now()) RETURNING id"
+            )
+        ).scalar_one()
+    with pytest.raises(DBAPIError, match="ledger_unbalanced"), db_engine.begin() as connection:
+        connection.execute(
+            text(lines + "(:e, 'interest_expense', 7), (:o, 'refunds_payable', -7)"), {"e": entry, "o": other}
+        )
+    with pytest.raises(DBAPIError, match="ledger_orphan_line"), db_engine.begin() as connection:
+        connection.execute(
+            text(lines + "(:e, 'interest_expense', 7), (:e, 'refunds_payable', -7), (:x, 'bank', 0 + 5)"),
+            {"e": entry, "x": other + 1000},
+        )
+    with db_engine.begin() as connection:
+        connection.execute(
+            text(lines + "(:e, 'interest_expense', 7), (:e, 'refunds_payable', -7)"), {"e": entry}
+        )
+        assert ledger_total(connection) == 0

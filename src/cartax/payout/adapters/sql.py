@@ -9,7 +9,9 @@ module only masked, except to a bank rail through :meth:`SqlPayout.account_numbe
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -102,6 +104,10 @@ class SqlPayout:
     cooling_off: timedelta = timedelta(hours=72)
     objection_window: timedelta = timedelta(days=14)
     cases: CaseGateway | None = None
+    reconcile_shares: int = 2
+    """Transactions side by side reconciling a large day on PostgreSQL (disjoint shares of its transfers)."""
+    reconcile_split_above: int = 10_000
+    """A day of more transfers than this is reconciled in :attr:`reconcile_shares` shares."""
 
     # -- accounts -------------------------------------------------------------------------------
 
@@ -573,30 +579,83 @@ class SqlPayout:
         Set-based: the day's transfers and the bank's last word on each are joined by the database
         into a temporary table, where each line's status is computed; the report counts the matched
         lines and reads only the flagged ones; the reconciliations and their events are written from
-        it by ``INSERT … SELECT``."""
+        it by ``INSERT … SELECT``.
+
+        On PostgreSQL one reconciliation runs at a time (an advisory lock held by this call's own
+        transaction; SQLite's write lock does the same): a run waits for the one before it to commit,
+        then reads what it reconciled. A day of more than :attr:`reconcile_split_above` transfers is
+        split by transfer id into :attr:`reconcile_shares` disjoint shares reconciled side by side,
+        each in a transaction of its own, while the lock is held; an interrupted run leaves whole
+        shares reconciled, and running it again reconciles the rest."""
         now = self.clock()
         with self.engine.begin() as connection:
+            shares = 1
             if bulk.is_postgres(connection):
                 connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-                # One reconciliation at a time (SQLite's write lock does the same): a run waits for the
-                # one before it to commit, then reads what it reconciled.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECONCILE_LOCK})
-            bulk.create_temporary(connection, "payout_latest", _LATEST)
-            bulk.create_temporary(connection, "payout_matching", _MATCHING)
-            try:
-                connection.execute(
-                    bulk.statement(_LATEST_SQL), {"day": day, "unknown": str(TransferState.UNKNOWN)}
+                if self.reconcile_shares > 1 and _more_transfers(connection, day, self.reconcile_split_above):
+                    shares = self.reconcile_shares
+            if shares == 1:
+                matched, flagged = _reconcile_share(connection, day, now, 1, 0)
+            else:
+                with ThreadPoolExecutor(max_workers=shares, thread_name_prefix="reconcile") as pool:
+                    parts = list(
+                        pool.map(lambda part: self._reconcile_apart(day, now, shares, part), range(shares))
+                    )
+                matched = sum(count for count, _ in parts)
+                flagged = tuple(
+                    sorted((line for _, lines in parts for line in lines), key=lambda line: line.transfer_id)
                 )
-                bulk.analyze(connection, "payout_latest")
-                connection.execute(bulk.statement(_MATCHING_SQL), {"day": day})
-                bulk.analyze(connection, "payout_matching")
-                matched = connection.execute(text(_COUNT_MATCHED)).scalar_one()
-                flagged = tuple(ReconciliationLine(*row) for row in connection.execute(text(_FLAGGED)).all())
-                _reconciled(connection, day, now)
-            finally:
-                bulk.drop_temporary(connection, "payout_latest", "payout_matching")
             balanced = ledger.balanced(connection)
-        return ReconciliationReport(day, int(matched), flagged, balanced)
+        return ReconciliationReport(day, matched, flagged, balanced)
+
+    def _reconcile_apart(
+        self, day: date, now: datetime, shares: int, part: int
+    ) -> tuple[int, tuple[ReconciliationLine, ...]]:
+        """One share of a split reconciliation, in its own transaction (the caller holds the lock)."""
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            return _reconcile_share(connection, day, now, shares, part)
+
+
+def _more_transfers(connection: Connection, day: date, limit: int) -> bool:
+    """Whether ``day`` has more than ``limit`` transfers (counting no further)."""
+    some = select(payout_transfers.c.id).where(payout_transfers.c.day == day).limit(limit + 1).subquery()
+    return int(connection.execute(select(func.count()).select_from(some)).scalar_one()) > limit
+
+
+def _reconcile_share(
+    connection: Connection, day: date, now: datetime, shares: int, part: int
+) -> tuple[int, tuple[ReconciliationLine, ...]]:
+    """Reconcile the transfer ids of share ``part`` of ``shares`` (all of them when ``shares`` is 1):
+    how many lines matched, and the flagged lines."""
+    share = {"shares": shares, "part": part}
+    bulk.create_temporary(connection, "payout_latest", _LATEST)
+    bulk.create_temporary(connection, "payout_matching", _MATCHING)
+    try:
+        connection.execute(
+            bulk.statement(_in_share(_LATEST_SQL, shares)),
+            {"day": day, "unknown": str(TransferState.UNKNOWN), **share},
+        )
+        bulk.analyze(connection, "payout_latest")
+        connection.execute(bulk.statement(_in_share(_MATCHING_SQL, shares)), {"day": day, **share})
+        bulk.analyze(connection, "payout_matching")
+        matched = int(connection.execute(text(_COUNT_MATCHED)).scalar_one())
+        flagged = tuple(ReconciliationLine(*row) for row in connection.execute(text(_FLAGGED)).all())
+        _reconciled(connection, day, now, shares, part)
+    finally:
+        bulk.drop_temporary(connection, "payout_latest", "payout_matching")
+    return matched, flagged
+
+
+def _in_share(sql_text: str, shares: int) -> str:
+    """``sql_text`` with each ``{share:COLUMN}`` made a condition that the transfer id in ``COLUMN`` is
+    in share ``:part`` of ``:shares`` (PostgreSQL; nothing when there is one share)."""
+    return re.sub(
+        r"\{share:([a-z_.]+)\}",
+        lambda found: "" if shares == 1 else f" AND (hashtext({found[1]}) & 2147483647) % :shares = :part",
+        sql_text,
+    )
 
 
 RECONCILE_LOCK = 0x7061796F75740001
@@ -624,9 +683,9 @@ _LATEST = {
 _LATEST_SQL = (
     "INSERT INTO payout_latest "
     "WITH candidates AS (SELECT id, transfer_id, status, amount, bank_ref FROM payout_results "
-    "WHERE day = :day AND status <> :unknown UNION ALL SELECT r.id, r.transfer_id, r.status, r.amount, "
-    "r.bank_ref FROM payout_results r JOIN payout_transfers t ON t.transfer_id = r.transfer_id "
-    "WHERE t.day = :day AND r.day <> :day AND r.status <> :unknown), "
+    "WHERE day = :day AND status <> :unknown{share:transfer_id} UNION ALL SELECT r.id, r.transfer_id, "
+    "r.status, r.amount, r.bank_ref FROM payout_results r JOIN payout_transfers t ON t.transfer_id = "
+    "r.transfer_id WHERE t.day = :day AND r.day <> :day AND r.status <> :unknown{share:t.transfer_id}), "
     "ranked AS (SELECT transfer_id, status, amount, bank_ref, "
     "row_number() OVER (PARTITION BY transfer_id ORDER BY id DESC) AS place FROM candidates) "
     "SELECT transfer_id, status, amount, bank_ref FROM ranked WHERE place = 1"
@@ -635,7 +694,8 @@ _MATCHING_SQL = (
     "INSERT INTO payout_matching "
     "SELECT t.transfer_id, t.state, t.amount, t.bank_ref, i.case_key, latest.status, latest.amount, "
     "latest.bank_ref FROM payout_transfers t JOIN payout_instructions i ON i.id = t.instruction_id "
-    "LEFT JOIN payout_latest latest ON latest.transfer_id = t.transfer_id WHERE t.day = :day "
+    "LEFT JOIN payout_latest latest ON latest.transfer_id = t.transfer_id "
+    "WHERE t.day = :day{share:t.transfer_id} "
     "UNION ALL SELECT latest.transfer_id, NULL, NULL, NULL, NULL, latest.status, latest.amount, "
     "latest.bank_ref FROM payout_latest latest WHERE NOT EXISTS "
     "(SELECT 1 FROM payout_transfers t3 WHERE t3.transfer_id = latest.transfer_id AND t3.day = :day)"
@@ -660,10 +720,12 @@ _MATCHED = (
 )
 
 
-def _reconciled(connection: Connection, day: date, now: datetime) -> None:
+def _reconciled(connection: Connection, day: date, now: datetime, shares: int, part: int) -> None:
     """Each matched payment not reconciled before: a ``payout_reconciled`` row and ``PaymentReconciled``
     (runs of the reconciliation follow one another: :meth:`SqlPayout.reconcile` takes a lock on PostgreSQL,
-    so a payment is reconciled once without a per-row conflict check)."""
+    and the shares of a run have no transfer id in common, so a payment is reconciled once without a
+    per-row conflict check). The events of share ``part`` of ``shares`` take every ``shares``-th place
+    of the ids' counter, so no two events of a run are made with the same counter."""
     payload = bulk.json_object(
         connection,
         [("case_key", "m.case_key"), ("transfer_id", "m.transfer_id"),
@@ -674,7 +736,7 @@ def _reconciled(connection: Connection, day: date, now: datetime) -> None:
                   "type": PaymentReconciled.TYPE}  # fmt: skip
     events = (
         "INSERT INTO outbox (event_id, type, payload, occurred_at) "
-        f"SELECT {bulk.ordered_uuid(connection, 'm.place')}, :type, {payload}, :now "
+        f"SELECT {bulk.ordered_uuid(connection, f'm.place * {shares} + {part}')}, :type, {payload}, :now "
     )
     rows = f"INSERT INTO payout_reconciled (transfer_id, day, at) SELECT m.transfer_id, :day, :now {_MATCHED}"
     unseen = " AND NOT EXISTS (SELECT 1 FROM payout_reconciled p WHERE p.transfer_id = m.transfer_id)"
