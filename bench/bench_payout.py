@@ -241,6 +241,27 @@ def files(
           f"{report.matched:,} matched, {len(report.flagged):,} flagged, balanced: {report.ledger_balanced})",
           flush=True)  # fmt: skip
     engine.dispose()
+    if not url.startswith("sqlite"):
+        print_updates(url)
+
+
+def print_updates(url: str) -> None:
+    """How many rows of the instructions and transfers were updated over the run (the claim and the
+    booking), and how many of those updates were HOT (the new row version on its page, no index entry).
+    Read after this run's connections are closed, so that their counts have reached the statistics."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                    "WHERE relname IN ('payout_instructions', 'payout_transfers') ORDER BY relname"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    for name, updated, hot in rows:
+        print(f"  {name}: {updated:,} rows updated, {hot:,} of them HOT", flush=True)
 
 
 def api(url: str, count: int, http: bool) -> None:

@@ -3,17 +3,17 @@ bank, held while cooling off, paid once, failed transfers returned, the ledger b
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from cartax.cases import Actor
 from cartax.infra.outbox import list_events
 from cartax.payout import AccountRejectedError, PayoutForbiddenError
 from cartax.payout.adapters.ledger import ledger_total
-from cartax.payout.adapters.tables import payout_accounts
+from cartax.payout.adapters.tables import payout_accounts, payout_instructions
 from payout_factories import CIPHER, Clock, People, make_bank, make_decided, make_payouts
 
 ACCOUNT = "110-234-567890"
@@ -243,3 +243,19 @@ def test_postgresql_refuses_an_entry_whose_lines_do_not_sum_to_zero(db_engine: E
             text(lines + "(:e, 'interest_expense', 7), (:e, 'refunds_payable', -7)"), {"e": entry}
         )
         assert ledger_total(connection) == 0
+
+
+def test_an_instructions_queue_is_its_state_while_it_awaits_work(db_engine: Engine) -> None:
+    """The column that the indexes of instructions awaiting work name (migration 0021), computed."""
+    states = ("open", "sending", "unknown", "filed", "paid", "returned", "cancelled")
+    with db_engine.begin() as connection:
+        at = datetime(2026, 8, 14, tzinfo=UTC)
+        connection.execute(
+            insert(payout_instructions),
+            [{"case_key": f"case{n}", "computation": 1, "owner_id": "o1", "district": "11680", "amount": 100,
+              "state": state, "created_at": at, "updated_at": at} for n, state in enumerate(states)],
+        )  # fmt: skip
+        connection.execute(text("UPDATE payout_instructions SET state = 'paid' WHERE state = 'sending'"))
+        queues = dict(connection.execute(text("SELECT case_key, queue FROM payout_instructions")).all())
+    assert queues == {"case0": "open", "case1": None, "case2": "unknown", "case3": None, "case4": None,
+                      "case5": "returned", "case6": None}  # fmt: skip

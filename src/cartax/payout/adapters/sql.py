@@ -511,7 +511,7 @@ class SqlPayout:
             rows = connection.execute(
                 select(payout_instructions)
                 .where(payout_instructions.c.district == district)
-                .where(payout_instructions.c.state.in_([str(s) for s in OFFICER_STATES]))
+                .where(payout_instructions.c.queue.in_([str(s) for s in OFFICER_STATES]))  # by its index
                 .order_by(payout_instructions.c.id)
             ).yield_per(500)
             for row in rows:

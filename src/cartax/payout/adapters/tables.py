@@ -1,4 +1,4 @@
-"""The payout context's tables (migrations 0009, 0015, 0017 and 0019).
+"""The payout context's tables (migrations 0009, 0015, 0017, 0019 and 0021).
 
 ``payout_accounts``, ``payout_account_digests``, ``payout_transfers`` history columns, ``payout_results``,
 ``payout_paid``, ``ledger_entries`` and ``ledger_lines`` are append-only; on both databases triggers
@@ -11,7 +11,8 @@ change, and an instruction or batch with transfers is never deleted; a transfer 
 its ``payout_paid`` row, whose primary key allows one per instruction; a ledger line names an existing
 entry, and an entry's lines sum to zero (PostgreSQL). On PostgreSQL the transfers'
 pages keep room (``fillfactor`` 45) for the one change of state a booking makes, and no index names the
-state, so that change is made in place.
+state, so that change is made in place; likewise the instructions (``fillfactor`` 50), whose indexes name
+their computed ``queue`` instead of their state.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -78,6 +80,14 @@ payout_current = Table(
     _at("updated_at"),
 )
 
+QUEUE_SQL = (
+    "CASE WHEN state = 'open' OR state = 'returned' OR state = 'sending' OR state = 'unknown' "
+    "THEN state ELSE NULL END"
+)
+"""An instruction's ``queue`` (migration 0021): its state while it waits for a transfer, an officer or its
+worker, NULL once filed, paid or cancelled. The indexes that find instructions awaiting work name it
+instead of the state, so a booking (``filed`` to ``paid``) changes no indexed value."""
+
 payout_instructions = Table(
     "payout_instructions",
     metadata,
@@ -96,6 +106,7 @@ payout_instructions = Table(
     _at("next_try_at", nullable=True),
     _at("created_at"),
     _at("updated_at"),
+    Column("queue", String(12), Computed(QUEUE_SQL, persisted=True)),
     UniqueConstraint("case_key", "computation", name="uq_payout_instructions_case"),
     CheckConstraint("amount > 0", name="ck_payout_instructions_amount"),
     CheckConstraint(
@@ -103,9 +114,9 @@ payout_instructions = Table(
         name="ck_payout_instructions_state",
     ),
 )
-Index("ix_payout_instructions_state", payout_instructions.c.state, payout_instructions.c.id)
+Index("ix_payout_instructions_queue", payout_instructions.c.queue, payout_instructions.c.id)
 Index("ix_payout_instructions_owner", payout_instructions.c.owner_id)
-Index("ix_payout_instructions_district", payout_instructions.c.district, payout_instructions.c.state)
+Index("ix_payout_instructions_district", payout_instructions.c.district, payout_instructions.c.queue)
 
 payout_batches = Table(
     "payout_batches",

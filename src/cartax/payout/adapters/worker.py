@@ -83,12 +83,13 @@ class CrashPoints:
 
 def eligible(now: datetime) -> Any:
     """Instructions that may get a new transfer now: open (or returned, with another account since),
-    not held, and the person's current account verified and out of its cooling-off."""
+    not held, and the person's current account verified and out of its cooling-off. (By their ``queue``,
+    the state while they wait, which the index of instructions awaiting work names.)"""
     account = payout_accounts
     return (
         or_(
-            payout_instructions.c.state == str(InstructionState.OPEN),
-            (payout_instructions.c.state == str(InstructionState.RETURNED))
+            payout_instructions.c.queue == str(InstructionState.OPEN),
+            (payout_instructions.c.queue == str(InstructionState.RETURNED))
             & (payout_instructions.c.returned_account_id != account.c.id),
         )
         & payout_instructions.c.hold.is_(None)
@@ -100,12 +101,12 @@ def eligible(now: datetime) -> Any:
 
 def orphaned(now: datetime) -> Any:
     """Instructions whose transfer is in flight but whose worker's lease ran out, or whose result
-    was unknown and is due to be asked again."""
+    was unknown and is due to be asked again (by their ``queue``, as :func:`eligible`)."""
     return (
-        (payout_instructions.c.state == str(InstructionState.SENDING))
+        (payout_instructions.c.queue == str(InstructionState.SENDING))
         & (payout_instructions.c.lease_until < now)
     ) | (
-        (payout_instructions.c.state == str(InstructionState.UNKNOWN))
+        (payout_instructions.c.queue == str(InstructionState.UNKNOWN))
         & (payout_instructions.c.next_try_at.is_(None) | (payout_instructions.c.next_try_at <= now))
     )
 
