@@ -759,10 +759,14 @@ _BOOKED = {
 def _book_staged(connection: Connection, source: str, now: datetime, day: date) -> dict[str, int]:
     moments = {"now": now, "day": day}
     codes = {"filed": str(TransferState.FILED), "rejected": str(FailReason.REJECTED), **moments}
-    if bulk.is_postgres(connection):
+    instructions = {"paid": str(InstructionState.PAID), "returned": str(InstructionState.RETURNED), **moments}
+    postgres = bulk.is_postgres(connection)
+    if postgres:
         # The first result on each transfer still filed books it: the UPDATE locks the transfer and
-        # re-reads a row a concurrent booking changed meanwhile, leaving it out.
-        connection.execute(bulk.statement(_BOOKED_POSTGRES), codes)
+        # re-reads a row a concurrent booking changed meanwhile, leaving it out. Its instruction is
+        # paid or returned by the same statement, which reads the instruction's case from the row it
+        # updates.
+        connection.execute(bulk.statement(_BOOKED_POSTGRES), {**codes, **instructions})
     else:  # the transaction holds the database's write lock
         connection.execute(bulk.statement(_BOOKED_SQL), codes)
         connection.execute(bulk.statement(_PAID_SQL))
@@ -782,15 +786,8 @@ def _book_staged(connection: Connection, source: str, now: datetime, day: date) 
         ),
         {"source": source, **moments},
     )
-    connection.execute(
-        bulk.statement(
-            "UPDATE payout_instructions SET state = CASE WHEN b.status = 'succeeded' THEN :paid "
-            "ELSE :returned END, returned_account_id = CASE WHEN b.status = 'succeeded' "
-            "THEN payout_instructions.returned_account_id ELSE b.account_id END, updated_at = :now "
-            "FROM payout_booked b WHERE payout_instructions.id = b.instruction_id"
-        ),
-        {"paid": str(InstructionState.PAID), "returned": str(InstructionState.RETURNED), **moments},
-    )
+    if not postgres:
+        connection.execute(bulk.statement(_INSTRUCTIONS_SQL), instructions)
     _post_payments(connection, now, day)
     _raise_events(connection, now, day)
     counts = {"succeeded": 0, "failed": 0}
@@ -810,9 +807,13 @@ _BOOKED_POSTGRES = (
     "WHERE t.transfer_id = first.transfer_id AND t.state = :filed RETURNING first.seq, t.id, t.transfer_id, "
     "t.instruction_id, t.account_id, t.amount, t.state, t.reason, t.bank_ref), "
     "paid AS (INSERT INTO payout_paid (instruction_id, transfer_id) SELECT instruction_id, transfer_id "
-    "FROM booked WHERE state = 'succeeded' ORDER BY instruction_id) "
-    "INSERT INTO payout_booked SELECT b.*, i.case_key, i.owner_id, i.district, a.last4 FROM booked b "
-    "JOIN payout_instructions i ON i.id = b.instruction_id JOIN payout_accounts a ON a.id = b.account_id "
+    "FROM booked WHERE state = 'succeeded' ORDER BY instruction_id), "
+    "instructed AS (UPDATE payout_instructions i SET state = CASE WHEN b.state = 'succeeded' THEN :paid "
+    "ELSE :returned END, returned_account_id = CASE WHEN b.state = 'succeeded' THEN i.returned_account_id "
+    "ELSE b.account_id END, updated_at = :now FROM booked b WHERE i.id = b.instruction_id "
+    "RETURNING i.id, i.case_key, i.owner_id, i.district) "
+    "INSERT INTO payout_booked SELECT b.*, x.case_key, x.owner_id, x.district, a.last4 FROM booked b "
+    "JOIN instructed x ON x.id = b.instruction_id JOIN payout_accounts a ON a.id = b.account_id "
     "ORDER BY b.seq"
 )
 _BOOKED_SQL = (
@@ -826,6 +827,14 @@ _BOOKED_SQL = (
     "WHERE t.state = :filed ORDER BY s.seq"
 )
 
+
+# Each booked transfer's instruction paid or returned (SQLite; on PostgreSQL part of _BOOKED_POSTGRES).
+_INSTRUCTIONS_SQL = (
+    "UPDATE payout_instructions SET state = CASE WHEN b.status = 'succeeded' THEN :paid "
+    "ELSE :returned END, returned_account_id = CASE WHEN b.status = 'succeeded' "
+    "THEN payout_instructions.returned_account_id ELSE b.account_id END, updated_at = :now "
+    "FROM payout_booked b WHERE payout_instructions.id = b.instruction_id"
+)
 
 # Each success's payout_paid row, before its transfer says succeeded (a trigger checks; the row's key
 # refuses a second success on the instruction). On PostgreSQL it is part of _BOOKED_POSTGRES.
