@@ -11,10 +11,24 @@ Events: :class:`RefundDetected` (a new case) and :class:`RefundRecomputed` (a kn
 changed), both through the outbox, carrying ids, dates and amounts only.
 """
 
-from cartax.detection.adapters.store import StoredRun, count_runs, store_run
-from cartax.detection.cases import CaseBatch, build_cases, case_key
-from cartax.detection.events import RefundDetected, RefundRecomputed
-from cartax.detection.run import ENGINES, RunResult, RunSummary, detect, detect_feeds
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cartax.detection.adapters.store import StoredRun, count_runs, store_run
+    from cartax.detection.cases import CaseBatch, build_cases, case_key
+    from cartax.detection.events import RefundDetected, RefundRecomputed
+    from cartax.detection.run import ENGINES, RunResult, RunSummary, detect, detect_feeds
+
+_HOMES = {
+    "cartax.detection.adapters.store": ("StoredRun", "count_runs", "store_run"),
+    "cartax.detection.cases": ("CaseBatch", "build_cases", "case_key"),
+    "cartax.detection.events": ("RefundDetected", "RefundRecomputed"),
+    "cartax.detection.run": ("ENGINES", "RunResult", "RunSummary", "detect", "detect_feeds"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ENGINES",
@@ -31,3 +45,11 @@ __all__ = [
     "detect_feeds",
     "store_run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Each name loads its module on first use: a worker process of a detection run imports the run's
+    # modules alone, not the database store (SQLAlchemy, Alembic) it never uses.
+    if name in _HOME:
+        return getattr(import_module(_HOME[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

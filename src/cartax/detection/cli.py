@@ -11,6 +11,7 @@ import typer
 from cartax.bootstrap import bootstrap
 from cartax.detection.adapters.store import StoredRun, store_run
 from cartax.detection.database import detect_in_database
+from cartax.detection.errors import WorkerLostError
 from cartax.detection.output import write_cases
 from cartax.detection.run import ENGINES, RunResult, detect_feeds, summary_lines
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
@@ -67,6 +68,12 @@ def register(app: typer.Typer) -> None:
         incremental: Annotated[
             bool, typer.Option("--incremental", help="with --from-db: only what changed since the last run")
         ] = False,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers", min=1, help="processes for a run in partitions (default: one per core)"
+            ),
+        ] = None,
     ) -> None:
         """Find every owner × vehicle × year owed a refund; rejects go to rejects.csv beside the output."""
         law = default_law()
@@ -96,10 +103,13 @@ def register(app: typer.Typer) -> None:
                 "give --feeds DIR and --out FILE, or --from-db (with --incremental for only what changed)"
             )
         try:
-            result = detect_feeds(feeds, year, decided, out, fmt, law, ENGINES[engine])
+            result = detect_feeds(feeds, year, decided, out, fmt, law, ENGINES[engine], workers=workers)
         except FeedError as error:
             typer.echo(f"오류: {error.message}", err=True)
             raise typer.Exit(2) from None
+        except WorkerLostError as error:
+            typer.echo(f"오류: 탐지 작업 프로세스가 결과 없이 끝나 실행을 중단했습니다 ({error})", err=True)
+            raise typer.Exit(1) from None
         for line in summary_lines(result.summary):
             typer.echo(line, err=True)
         if store:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -16,6 +18,16 @@ import polars as pl
 from cartax.detection.cases import CaseBatch, build_cases
 from cartax.detection.offsets import case_totals
 from cartax.detection.output import case_records, write_cases
+from cartax.detection.parallel import (
+    PartDone,
+    PartJob,
+    default_workers,
+    kept_rows,
+    keyless,
+    load,
+    run_parts,
+    worker_pool,
+)
 from cartax.detection.scalar import compute_scalar
 from cartax.detection.vectorised import compute_vectorised
 from cartax.registry.feeds import FeedParts, Feeds, Part, Reject, read_feeds, write_rejects
@@ -77,12 +89,25 @@ def detect_feeds(
     engine: Engine = compute_vectorised,
     *,
     partitions: int | None = None,
+    workers: int | None = None,
 ) -> RunResult:
-    """Read the feeds in ``feeds_dir``, find every refund case of ``tax_year`` and write ``out``."""
+    """Read the feeds in ``feeds_dir``, find every refund case of ``tax_year`` and write ``out``.
+
+    A run in partitions (``partitions``, or a Parquet vehicles feed larger than :data:`STREAM_VEHICLES`)
+    detects them in ``workers`` processes (default: one per core; 1 keeps them in this process); the
+    output is the same whatever the number of workers.
+    """
     timer = _Timer()
-    count = partitions or _parts_for(feeds_dir)
-    if count > 1:
-        # Larger than memory: each partition of vehicles is read, validated and detected in turn.
+    workers = workers or default_workers()
+    count = partitions or _parts_for(feeds_dir, workers)
+    if count > 1 and min(workers, count) > 1:
+        # Larger than memory: each partition of vehicles is read, validated and detected on its own, in
+        # ``workers`` processes at once, the whole-file checks first (in those processes too).
+        with worker_pool(min(workers, count)) as pool:
+            with timer("whole_file_checks"):
+                parts = FeedParts(feeds_dir, count, drop=UNREAD, executor=pool)
+            result = _run_in_workers(parts, pool, tax_year, decision_on, law, engine, timer)
+    elif count > 1:
         with timer("read_and_validate"):
             parts = FeedParts(feeds_dir, count, drop=UNREAD)
         result = _run(_timed(parts, timer), parts.arrears, lambda: parts.rejects, tax_year, decision_on, law,
@@ -143,15 +168,29 @@ def _run(
     found = _Found()
     for part in parts:
         with timer("build_cases"):
-            batch = build_cases(*part, tax_year)
+            batch = build_cases(*part, tax_year, keys=not keyless(engine))
         with timer("compute"):
             found.add(batch, engine(batch, law, decision_on))
         del batch
+    return _finish(found, arrears, feed_rejects(), tax_year, decision_on, law, engine, timer)
+
+
+def _finish(
+    found: _Found,
+    arrears: pl.DataFrame,
+    feed_rejects: Sequence[Reject],
+    tax_year: int,
+    decision_on: date,
+    law: Law,
+    engine: Engine,
+    timer: _Timer,
+) -> RunResult:
+    """The offsets over every partition's refunds, the records, the rejects and the summary."""
     batch, refunds = found.result(tax_year)
     with timer("offset"):
         totals = case_totals(refunds, batch.cases, arrears)
         records = case_records(refunds, batch.cases, totals, tax_year, law.version)
-    rejects = tuple(sorted((*feed_rejects(), *batch.rejects), key=lambda r: (r.feed, r.row)))
+    rejects = tuple(sorted((*feed_rejects, *batch.rejects), key=lambda r: (r.feed, r.row)))
     summary = _summarise(
         rejects, found.considered, batch, refunds, records, tax_year, decision_on, law, _name(engine)
     )
@@ -159,13 +198,41 @@ def _run(
     return RunResult(summary, records, refunds, batch, rejects)
 
 
+def _run_in_workers(
+    parts: FeedParts,
+    pool: Executor,
+    tax_year: int,
+    decision_on: date,
+    law: Law,
+    engine: Engine,
+    timer: _Timer,
+) -> RunResult:
+    """:func:`_run` with the partitions detected in ``pool``'s processes and merged in partition order."""
+    found = _Found()
+    with tempfile.TemporaryDirectory(prefix="cartax-detect-") as scratch:
+        jobs = [PartJob(plan, tax_year, decision_on, law, engine, Path(scratch)) for plan in parts.plans()]
+
+        def receive(done: PartDone) -> None:
+            frames, rejects = load(done)
+            found.merge(frames, done.considered, rejects)
+            for name, rows in done.read.items():
+                parts.read[name] += rows
+            for stage, seconds in done.seconds.items():
+                timer.add(stage, seconds)
+
+        with timer("partitions_wall"):
+            run_parts(pool, jobs, receive)
+    return _finish(found, parts.arrears, parts.rejects, tax_year, decision_on, law, engine, timer)
+
+
 STREAM_VEHICLES = 4_000_000
 """Above this many vehicles (in a Parquet feed) a run reads the feeds one partition at a time."""
 
 
-def _parts_for(feeds_dir: Path) -> int:
+def _parts_for(feeds_dir: Path, workers: int = 1) -> int:
     """Partitions for the feeds in ``feeds_dir``: one unless the vehicles feed is larger than
-    :data:`STREAM_VEHICLES` (counted from the Parquet footer; CSV feeds are read whole)."""
+    :data:`STREAM_VEHICLES` (counted from the Parquet footer; CSV feeds are read whole), then a multiple
+    of ``workers`` so that no worker waits alone for the last one."""
     path = feeds_dir / "vehicles.parquet"
     if not path.is_file():
         return 1
@@ -173,7 +240,8 @@ def _parts_for(feeds_dir: Path) -> int:
         vehicles = int(pl.scan_parquet(path).select(pl.len()).collect().item())
     except (OSError, pl.exceptions.PolarsError):
         return 1  # not readable as Parquet: the whole read says why, as a feed error
-    return max(1, -(-vehicles // STREAM_VEHICLES))
+    count = -(-vehicles // STREAM_VEHICLES)
+    return 1 if count <= 1 else -(-count // workers) * workers
 
 
 def _timed(parts: Iterable[Part], timer: _Timer) -> Iterator[Part]:
@@ -213,19 +281,20 @@ class _Found:
         self.rejects: list[Reject] = []
 
     def add(self, batch: CaseBatch, refunds: pl.DataFrame) -> None:
-        base, self.considered = self.considered, self.considered + batch.cases.height
-        with_refunds = refunds.select("case").unique()
+        kept = {name: _compact(frame) for name, frame in kept_rows(batch, refunds).items()}
+        self.merge(kept, batch.cases.height, batch.rejects)
 
-        def kept(frame: pl.DataFrame) -> pl.DataFrame:
-            return _compact(
-                frame.join(with_refunds, on="case", how="semi").with_columns(pl.col("case") + base)
-            )
-
-        self.cases.append(kept(batch.cases))
-        self.payments.append(kept(batch.payments))
-        self.exemptions.append(kept(batch.exemptions))
-        self.refunds.append(_compact(refunds.with_columns(pl.col("case") + base)))
-        self.rejects.extend(batch.rejects)
+    def merge(self, kept: Mapping[str, pl.DataFrame], considered: int, rejects: Iterable[Reject]) -> None:
+        """A partition's kept rows (:data:`KEPT`, its cases numbered from 0) after those merged before."""
+        base, self.considered = self.considered, self.considered + considered
+        for name, frames in (
+            ("cases", self.cases),
+            ("payments", self.payments),
+            ("exemptions", self.exemptions),
+            ("refunds", self.refunds),
+        ):
+            frames.append(kept[name].with_columns(pl.col("case") + base))
+        self.rejects.extend(rejects)
 
     def result(self, tax_year: int) -> tuple[CaseBatch, pl.DataFrame]:
         batch = CaseBatch(
@@ -309,7 +378,10 @@ class _Timer:
         finally:
             # A stage run once per partition adds up.
             elapsed = time.perf_counter() - started
-            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + elapsed, 3)
+            self.add(stage, elapsed)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + seconds, 3)
 
 
 def summary_lines(summary: RunSummary) -> Iterator[str]:

@@ -20,3 +20,7 @@ class FeedError(RegistryError):
         super().__init__(message)
         self.feed = feed
         self.message = message
+
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str | None, str]]:
+        # Raised in a worker process, it is pickled back to the caller whole (feed and message).
+        return (type(self), (self.feed, self.message))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -45,8 +46,10 @@ __all__ = [
     "FeedError",
     "FeedParts",
     "Feeds",
+    "PartPlan",
     "Reject",
     "read_feeds",
+    "read_part",
     "write_rejects",
 ]
 
@@ -169,7 +172,12 @@ class FeedParts:
     """
 
     def __init__(
-        self, directory: Path, count: int, *, drop: Mapping[str, Sequence[str]] | None = None
+        self,
+        directory: Path,
+        count: int,
+        *,
+        drop: Mapping[str, Sequence[str]] | None = None,
+        executor: Executor | None = None,
     ) -> None:
         if not directory.is_dir():
             raise FeedError(None, "the feeds directory does not exist or is not a directory")
@@ -178,71 +186,52 @@ class FeedParts:
         self.read: dict[str, int] = dict.fromkeys(REQUIRED_FEEDS + OPTIONAL_FEEDS, 0)
         self._paths = _locate_all(directory)
         self._unread = drop or {}
-        raw = self._raw("owners", leave_out=r.PERSONAL_COLUMNS)
-        _, self._owners = _accept(raw, r.owner_checks, r.owner_columns, self.rejects, "owner_id")
-        del raw
-        self._later = {
-            (name, column): self._later_uses(name, column) for name, column in UNIQUE_IN_PARTS.items()
-        }
-        self._no_owner: dict[str, pl.Series] = {}  # the arrears' owners are looked up as they are read
-        self.arrears = pl.DataFrame(schema=r.ARREARS_SCHEMA)
-        if "arrears" in self._paths:
-            no_vehicles = fc.Known(pl.Series(dtype=pl.String), pl.Series(dtype=pl.String))
-            self.arrears = (
-                self._accepted("arrears", r.arrears_checks, r.arrears_columns, no_vehicles)
-                .group_by("owner_id", "district", maintain_order=True)
-                .agg(pl.col("amount").sum())
-            )
-        self._no_owner = self._unknown_owners(
-            [name for name in REFERRING["owner_id"] if name in self._paths and name in PARTITIONED]
-        )
-        self._bounds = self._vehicle_bounds()
+        referring = [name for name in REFERRING["owner_id"] if name in self._paths and name in PARTITIONED]
+        if executor is None:
+            owners = owner_checks(self._paths, referring, with_arrears=True)
+            later = {key: later_uses(self._paths, *key) for key in UNIQUE_IN_PARTS.items()}
+            self._bounds = self._vehicle_bounds()
+        else:
+            # The whole-file checks at once in the executor's processes: the look-up of the owners named by
+            # the registrations and by the other feeds in two (each accepts the owners itself), the ids
+            # used twice in two more; the partitions' bounds meanwhile here.
+            first, rest = referring[:1], referring[1:]
+            asked = [executor.submit(owner_checks, self._paths, first, with_arrears=True)]
+            if rest:
+                asked.append(executor.submit(owner_checks, self._paths, rest, with_arrears=False))
+            uses = {key: executor.submit(later_uses, self._paths, *key) for key in UNIQUE_IN_PARTS.items()}
+            self._bounds = self._vehicle_bounds()
+            answers = [future.result() for future in asked]
+            owners = answers[0]
+            for other in answers[1:]:
+                owners.no_owner.update(other.no_owner)
+            later = {key: future.result() for key, future in uses.items()}
+        self.rejects.extend(owners.rejects)
+        for name, rows in owners.read.items():
+            self.read[name] += rows
+        self._owners = fc.Known(pl.Series("owner_id", dtype=pl.String), owners.rejected)
+        self._later = later
+        self._no_owner = owners.no_owner
+        self.arrears = owners.arrears
 
     def __iter__(self) -> Iterator[Part]:
-        for keep in _ranges(pl.col("vehicle_id"), self._bounds):
-            raw = self._raw("vehicles", keep=keep)
-            vehicles, known = _accept(raw, r.vehicle_checks, r.vehicle_columns, self.rejects, "vehicle_id")
-            del raw
-            registrations = self._accepted(
-                "registrations", r.registration_checks, r.registration_columns, known, keep
-            )
-            payments = self._accepted("payments", r.payment_checks, r.payment_columns, known, keep)
-            exemptions = pl.DataFrame(schema=r.EXEMPTIONS_SCHEMA)
-            if "exemptions" in self._paths:
-                exemptions = self._accepted(
-                    "exemptions", r.exemption_checks, r.exemption_columns, known, keep
-                )
-            yield self._lean("vehicles", vehicles), registrations, payments, exemptions
+        for plan in self.plans():
+            part, rejects, read = read_part(plan)
+            self.rejects.extend(rejects)
+            for name, rows in read.items():
+                self.read[name] += rows
+            yield part
 
-    def _raw(self, name: str, *, leave_out: Sequence[str] = (), keep: pl.Expr | None = None) -> RawFeed:
-        feed = read_raw(name, self._paths[name], leave_out, keep)
-        self.read[name] += feed.frame.height
-        return feed
-
-    def _accepted(
-        self,
-        name: str,
-        checks: Callable[..., Sequence[Check]],
-        columns: Columns,
-        vehicles: fc.Known,
-        keep: pl.Expr | None = None,
-    ) -> pl.DataFrame:
-        feed = self._raw(name, keep=keep)
-        unknown_owners = None
-        if name in self._no_owner:
-            unknown_owners = feed.frame.get_column(ROW).is_in(self._no_owner[name].implode())
-        refs = _references(name, feed, vehicles, self._owners, self._later, unknown_owners)
-        frame, _ = _accept(feed, partial(checks, refs=refs), columns, self.rejects)
-        return self._lean(name, frame)
-
-    def _lean(self, name: str, frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.drop(self._unread.get(name, ()))
-
-    def _later_uses(self, name: str, column: str) -> pl.Series:
-        """The lines of ``name`` whose ``column`` repeats an earlier line's, over the whole file."""
-        others = [other for other in FEED_COLUMNS[name] if other != column]
-        frame = read_raw(name, self._paths[name], others).frame
-        return frame.get_column(ROW).filter(fc.later_duplicates(frame.get_column(column)))
+    def plans(self) -> list[PartPlan]:
+        """What reading each partition needs, in partition order: small enough to hand to another process,
+        which :func:`read_part` turns into the partition. Their rejects and rows read are the caller's to
+        add to :attr:`rejects` and :attr:`read` (iterating over the parts does it)."""
+        lows: list[str | None] = [None, *self._bounds]
+        highs: list[str | None] = [*self._bounds, None]
+        return [
+            PartPlan(index, self._paths, low, high, self._owners, self._later, self._no_owner, self._unread)
+            for index, (low, high) in enumerate(zip(lows, highs, strict=True))
+        ]
 
     def _vehicle_bounds(self) -> list[str]:
         """Where the vehicle ids are cut into ``count`` ranges of about as many vehicles each: quantiles of
@@ -253,27 +242,121 @@ class FeedParts:
         cuts = (sample[sample.len() * index // self.count] for index in range(1, self.count))
         return sorted({str(cut) for cut in cuts}) if sample.len() else []
 
-    def _unknown_owners(self, names: Sequence[str]) -> dict[str, pl.Series]:
-        """Per feed, the lines whose (non-empty) ``owner_id`` names no accepted owner, over the whole files:
-        one streamed anti-join of every feed's owner ids, so the accepted owners are hashed once."""
-        owner = pl.col("owner_id")
-        scans = [
-            scan_raw(name, self._paths[name], [c for c in FEED_COLUMNS[name] if c != "owner_id"])
-            .lazy.filter(owner.is_not_null() & (owner.str.len_bytes() > 0))
-            .select(ROW, owner, pl.lit(index, dtype=pl.UInt8).alias(_FEED))
-            for index, name in enumerate(names)
-        ]
-        if not scans:
-            return {}
-        unknown = (
-            pl.concat(scans)
-            .join(pl.LazyFrame({"owner_id": self._owners.valid}), on="owner_id", how="anti")
-            .select(ROW, _FEED)
-            .collect(engine="streaming")
-        )
-        return {
-            name: unknown.filter(pl.col(_FEED) == index).get_column(ROW) for index, name in enumerate(names)
-        }
+
+@dataclass(frozen=True)
+class OwnerChecks:
+    """The owners feed accepted, and what the other feeds' references to owners need from it."""
+
+    rejected: pl.Series
+    """The owner ids seen only on rejected rows (the accepted ones are let go once looked up)."""
+    rejects: list[Reject]
+    """The owners' rejects (and the arrears' when they were read)."""
+    read: dict[str, int]
+    no_owner: dict[str, pl.Series]
+    """Per feed asked about, the lines whose (non-empty) ``owner_id`` names no accepted owner."""
+    arrears: pl.DataFrame
+    """Accepted arrears summed per owner and district (empty when not asked for or absent)."""
+
+
+def owner_checks(paths: Mapping[str, Path], feeds: Sequence[str], *, with_arrears: bool) -> OwnerChecks:
+    """Accept the owners; find, over the whole files of ``feeds``, the lines naming no accepted owner, in
+    one streamed anti-join (the accepted owners hashed once for all of them); with ``with_arrears``, also
+    read and accept the arrears (whose owners are looked up as they are read)."""
+    rejects: list[Reject] = []
+    owners = read_raw("owners", paths["owners"], r.PERSONAL_COLUMNS)
+    read = {"owners": owners.frame.height}
+    _, known = _accept(owners, r.owner_checks, r.owner_columns, rejects, "owner_id")
+    del owners
+    arrears = pl.DataFrame(schema=r.ARREARS_SCHEMA)
+    if with_arrears and "arrears" in paths:
+        feed = read_raw("arrears", paths["arrears"])
+        read["arrears"] = feed.frame.height
+        no_vehicles = fc.Known(pl.Series(dtype=pl.String), pl.Series(dtype=pl.String))
+        refs = _references("arrears", feed, no_vehicles, known)
+        frame, _ = _accept(feed, partial(r.arrears_checks, refs=refs), r.arrears_columns, rejects)
+        arrears = frame.group_by("owner_id", "district", maintain_order=True).agg(pl.col("amount").sum())
+    return OwnerChecks(known.rejected, rejects, read, _unknown_owners(paths, feeds, known.valid), arrears)
+
+
+def later_uses(paths: Mapping[str, Path], name: str, column: str) -> pl.Series:
+    """The lines of ``name`` whose ``column`` repeats an earlier line's, over the whole file."""
+    others = [other for other in FEED_COLUMNS[name] if other != column]
+    frame = read_raw(name, paths[name], others).frame
+    return frame.get_column(ROW).filter(fc.later_duplicates(frame.get_column(column)))
+
+
+def _unknown_owners(
+    paths: Mapping[str, Path], names: Sequence[str], valid: pl.Series
+) -> dict[str, pl.Series]:
+    """Per feed, the lines whose (non-empty) ``owner_id`` names no accepted owner, over the whole files:
+    one streamed anti-join of every feed's owner ids, so the accepted owners are hashed once."""
+    owner = pl.col("owner_id")
+    scans = [
+        scan_raw(name, paths[name], [c for c in FEED_COLUMNS[name] if c != "owner_id"])
+        .lazy.filter(owner.is_not_null() & (owner.str.len_bytes() > 0))
+        .select(ROW, owner, pl.lit(index, dtype=pl.UInt8).alias(_FEED))
+        for index, name in enumerate(names)
+    ]
+    if not scans:
+        return {}
+    unknown = (
+        pl.concat(scans)
+        .join(pl.LazyFrame({"owner_id": valid}), on="owner_id", how="anti")
+        .select(ROW, _FEED)
+        .collect(engine="streaming")
+    )
+    return {name: unknown.filter(pl.col(_FEED) == index).get_column(ROW) for index, name in enumerate(names)}
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """What reading one partition needs, the whole-file checks' answers included: paths, the range of
+    vehicle ids (``low`` included, ``high`` excluded, ``None`` open; the first range also takes the rows
+    without a vehicle id), the owner ids seen only on rejected rows, the lines reusing an earlier line's id
+    and the lines naming no accepted owner. Small, and picklable, so a partition can be read in another
+    process."""
+
+    index: int
+    paths: Mapping[str, Path]
+    low: str | None
+    high: str | None
+    owners: fc.Known
+    later: Mapping[tuple[str, str], pl.Series]
+    no_owner: Mapping[str, pl.Series]
+    unread: Mapping[str, Sequence[str]]
+
+
+def read_part(plan: PartPlan) -> tuple[Part, list[Reject], dict[str, int]]:
+    """One partition's accepted rows of vehicles, registrations, payments and exemptions, validated and
+    typed; its rejects (in feed order) and the rows read per feed."""
+    keep = _range(pl.col("vehicle_id"), plan.low, plan.high)
+    rejects: list[Reject] = []
+    read: dict[str, int] = {}
+
+    def raw(name: str) -> RawFeed:
+        feed = read_raw(name, plan.paths[name], (), keep)
+        read[name] = feed.frame.height
+        return feed
+
+    def accepted(name: str, checks: Callable[..., Sequence[Check]], columns: Columns) -> pl.DataFrame:
+        feed = raw(name)
+        unknown_owners = None
+        if name in plan.no_owner:
+            unknown_owners = feed.frame.get_column(ROW).is_in(plan.no_owner[name].implode())
+        refs = _references(name, feed, known, plan.owners, plan.later, unknown_owners)
+        frame, _ = _accept(feed, partial(checks, refs=refs), columns, rejects)
+        return frame.drop(plan.unread.get(name, ()))
+
+    vehicles_raw = raw("vehicles")
+    vehicles, known = _accept(vehicles_raw, r.vehicle_checks, r.vehicle_columns, rejects, "vehicle_id")
+    del vehicles_raw
+    registrations = accepted("registrations", r.registration_checks, r.registration_columns)
+    payments = accepted("payments", r.payment_checks, r.payment_columns)
+    exemptions = pl.DataFrame(schema=r.EXEMPTIONS_SCHEMA)
+    if "exemptions" in plan.paths:
+        exemptions = accepted("exemptions", r.exemption_checks, r.exemption_columns)
+    vehicles = vehicles.drop(plan.unread.get("vehicles", ()))
+    return (vehicles, registrations, payments, exemptions), rejects, read
 
 
 PARTITIONED = ("vehicles", "registrations", "payments", "exemptions")
@@ -283,19 +366,15 @@ BOUND_SAMPLE = 100_000
 _FEED = "__feed"
 
 
-def _ranges(vehicle: pl.Expr, bounds: Sequence[str]) -> Iterator[pl.Expr]:
-    """One filter per partition: the ids from a bound (included) to the next (excluded); the first range
-    also takes the rows without a vehicle id. Plain comparisons, which a Parquet scan checks against the
-    row groups' statistics to skip those with no row in the range."""
-    lows: list[str | None] = [None, *bounds]
-    highs: list[str | None] = [*bounds, None]
-    for low, high in zip(lows, highs, strict=True):
-        if low is None:
-            yield pl.lit(True) if high is None else vehicle.is_null() | (vehicle < high)
-        elif high is None:
-            yield vehicle >= low
-        else:
-            yield (vehicle >= low) & (vehicle < high)
+def _range(vehicle: pl.Expr, low: str | None, high: str | None) -> pl.Expr:
+    """The filter of one partition: the ids from ``low`` (included) to ``high`` (excluded); the first range
+    (no ``low``) also takes the rows without a vehicle id. Plain comparisons, which a Parquet scan checks
+    against the row groups' statistics to skip those with no row in the range."""
+    if low is None:
+        return pl.lit(True) if high is None else vehicle.is_null() | (vehicle < high)
+    if high is None:
+        return vehicle >= low
+    return (vehicle >= low) & (vehicle < high)
 
 
 def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
