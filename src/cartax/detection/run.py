@@ -227,12 +227,17 @@ def _run_in_workers(
 
 STREAM_VEHICLES = 4_000_000
 """Above this many vehicles (in a Parquet feed) a run reads the feeds one partition at a time."""
+STREAM_PART_VEHICLES = 1_000_000
+"""About how many vehicles each partition of such a run has. Smaller partitions cost less CPU per vehicle
+(a partition's sorts and joins stay closer to the cache) and less memory per worker; a feed in order of
+vehicle or district is still decoded about once in all, whatever their number (docs/benchmarks.md)."""
 
 
 def _parts_for(feeds_dir: Path, workers: int = 1) -> int:
     """Partitions for the feeds in ``feeds_dir``: one unless the vehicles feed is larger than
-    :data:`STREAM_VEHICLES` (counted from the Parquet footer; CSV feeds are read whole), then a multiple
-    of ``workers`` so that no worker waits alone for the last one."""
+    :data:`STREAM_VEHICLES` (counted from the Parquet footer; CSV feeds are read whole), then one per
+    :data:`STREAM_PART_VEHICLES` rounded up to a multiple of ``workers``, so that no worker waits alone
+    for the last one."""
     path = feeds_dir / "vehicles.parquet"
     if not path.is_file():
         return 1
@@ -240,8 +245,10 @@ def _parts_for(feeds_dir: Path, workers: int = 1) -> int:
         vehicles = int(pl.scan_parquet(path).select(pl.len()).collect().item())
     except (OSError, pl.exceptions.PolarsError):
         return 1  # not readable as Parquet: the whole read says why, as a feed error
-    count = -(-vehicles // STREAM_VEHICLES)
-    return 1 if count <= 1 else -(-count // workers) * workers
+    if vehicles <= STREAM_VEHICLES:
+        return 1
+    count = -(-vehicles // STREAM_PART_VEHICLES)
+    return -(-count // workers) * workers
 
 
 def _timed(parts: Iterable[Part], timer: _Timer) -> Iterator[Part]:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from cartax.detection.run import detect_feeds
-from cartax.registry.feeds import FeedParts
+from cartax.registry.feeds import FeedParts, _unknown_owners
 from cartax.registry.synth import SynthOptions, select_districts, synthesize
 from cartax.rules import default_law
 
@@ -103,3 +103,17 @@ def test_partitions_are_ranges_of_vehicle_ids_of_about_equal_size(tmp_path: Path
     assert all(ids[i][-1] < ids[i + 1][0] for i in range(3)), "each range ends before the next begins"
     sizes = [len(part) for part in ids]
     assert min(sizes) > 0.8 * max(sizes)
+
+
+def test_owners_looked_up_by_hash_are_those_looked_up_by_text(tmp_path: Path) -> None:
+    feeds = damaged_feeds(tmp_path / "feeds", "parquet")
+    paths = {name: feeds / f"{name}.parquet" for name in ("owners", "registrations", "payments")}
+    owners = pl.read_parquet(paths["owners"], columns=["owner_id"]).get_column("owner_id")
+    valid = owners.filter(owners != owners[3])  # the owner whose row is rejected
+    names = ["registrations", "payments"]
+    by_hash = _unknown_owners(paths, names, valid)
+    by_text = _unknown_owners(paths, names, valid, by_hash=False)
+    assert by_hash.keys() == by_text.keys()
+    for name in names:
+        assert by_hash[name].sort().to_list() == by_text[name].sort().to_list(), name
+    assert by_hash["payments"].len() >= 2, "the payment naming nobody and those naming the rejected owner"
