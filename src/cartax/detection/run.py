@@ -227,7 +227,7 @@ def _run_in_workers(
 
 STREAM_VEHICLES = 4_000_000
 """Above this many vehicles (in a Parquet feed) a run reads the feeds one partition at a time."""
-STREAM_PART_VEHICLES = 1_000_000
+STREAM_PART_VEHICLES = 500_000
 """About how many vehicles each partition of such a run has. Smaller partitions cost less CPU per vehicle
 (a partition's sorts and joins stay closer to the cache) and less memory per worker; a feed in order of
 vehicle or district is still decoded about once in all, whatever their number (docs/benchmarks.md)."""
