@@ -130,7 +130,7 @@ def rejects_of(frame: pl.DataFrame) -> list[Reject]:
 
 
 def load(done: PartDone) -> tuple[dict[str, pl.DataFrame], list[Reject]]:
-    """A finished partition's frames, read into memory of their own, and its rejects; the files removed."""
+    """A finished partition's frames and its rejects, read back; the files removed."""
     frames = {name: pl.read_ipc(path) for name, path in done.files.items()}
     for path in done.files.values():
         path.unlink()

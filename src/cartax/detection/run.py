@@ -106,7 +106,9 @@ def detect_feeds(
         with worker_pool(min(workers, count)) as pool:
             with timer("whole_file_checks"):
                 parts = FeedParts(feeds_dir, count, drop=UNREAD, executor=pool)
-            result = _run_in_workers(parts, pool, tax_year, decision_on, law, engine, timer)
+            found = _detect_in_workers(parts, pool, tax_year, decision_on, law, engine, timer)
+        # The workers have ended (and let go of their memory) before the offsets are taken.
+        result = _finish(found, parts.arrears, parts.rejects, tax_year, decision_on, law, engine, timer)
     elif count > 1:
         with timer("read_and_validate"):
             parts = FeedParts(feeds_dir, count, drop=UNREAD)
@@ -198,7 +200,7 @@ def _finish(
     return RunResult(summary, records, refunds, batch, rejects)
 
 
-def _run_in_workers(
+def _detect_in_workers(
     parts: FeedParts,
     pool: Executor,
     tax_year: int,
@@ -206,8 +208,8 @@ def _run_in_workers(
     law: Law,
     engine: Engine,
     timer: _Timer,
-) -> RunResult:
-    """:func:`_run` with the partitions detected in ``pool``'s processes and merged in partition order."""
+) -> _Found:
+    """The partitions of ``parts`` detected in ``pool``'s processes and merged in partition order."""
     found = _Found()
     with tempfile.TemporaryDirectory(prefix="cartax-detect-") as scratch:
         jobs = [PartJob(plan, tax_year, decision_on, law, engine, Path(scratch)) for plan in parts.plans()]
@@ -222,7 +224,7 @@ def _run_in_workers(
 
         with timer("partitions_wall"):
             run_parts(pool, jobs, receive)
-    return _finish(found, parts.arrears, parts.rejects, tax_year, decision_on, law, engine, timer)
+    return found
 
 
 STREAM_VEHICLES = 4_000_000
