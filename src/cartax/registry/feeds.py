@@ -189,30 +189,33 @@ class FeedParts:
         referring = [name for name in REFERRING["owner_id"] if name in self._paths and name in PARTITIONED]
         if executor is None:
             owners = owner_checks(self._paths, referring, with_arrears=True)
+            with_arrears = owners
             later = {key: later_uses(self._paths, *key) for key in UNIQUE_IN_PARTS.items()}
             self._bounds = self._vehicle_bounds()
         else:
             # The whole-file checks at once in the executor's processes: the look-up of the owners named by
-            # the registrations and by the other feeds in two (each accepts the owners itself), the ids
-            # used twice in two more; the partitions' bounds meanwhile here.
+            # the registrations, and of those named by the other feeds with the arrears, in two tasks of
+            # about equal length (each accepts the owners itself); the ids used twice in two more; the
+            # partitions' bounds meanwhile here.
             first, rest = referring[:1], referring[1:]
-            asked = [executor.submit(owner_checks, self._paths, first, with_arrears=True)]
+            asked = [executor.submit(owner_checks, self._paths, first, with_arrears=not rest)]
             if rest:
-                asked.append(executor.submit(owner_checks, self._paths, rest, with_arrears=False))
+                asked.append(executor.submit(owner_checks, self._paths, rest, with_arrears=True))
             uses = {key: executor.submit(later_uses, self._paths, *key) for key in UNIQUE_IN_PARTS.items()}
             self._bounds = self._vehicle_bounds()
             answers = [future.result() for future in asked]
-            owners = answers[0]
+            owners, with_arrears = answers[0], answers[-1]
             for other in answers[1:]:
                 owners.no_owner.update(other.no_owner)
             later = {key: future.result() for key, future in uses.items()}
         self.rejects.extend(owners.rejects)
-        for name, rows in owners.read.items():
-            self.read[name] += rows
+        self.rejects.extend(with_arrears.arrears_rejects)
+        self.read["owners"] += owners.read["owners"]
+        self.read["arrears"] += with_arrears.read.get("arrears", 0)
         self._owners = fc.Known(pl.Series("owner_id", dtype=pl.String), owners.rejected)
         self._later = later
         self._no_owner = owners.no_owner
-        self.arrears = owners.arrears
+        self.arrears = with_arrears.arrears
 
     def __iter__(self) -> Iterator[Part]:
         for plan in self.plans():
@@ -250,7 +253,9 @@ class OwnerChecks:
     rejected: pl.Series
     """The owner ids seen only on rejected rows (the accepted ones are let go once looked up)."""
     rejects: list[Reject]
-    """The owners' rejects (and the arrears' when they were read)."""
+    """The owners' rejects."""
+    arrears_rejects: list[Reject]
+    """The arrears' rejects (none when they were not read)."""
     read: dict[str, int]
     no_owner: dict[str, pl.Series]
     """Per feed asked about, the lines whose (non-empty) ``owner_id`` names no accepted owner."""
@@ -268,14 +273,16 @@ def owner_checks(paths: Mapping[str, Path], feeds: Sequence[str], *, with_arrear
     _, known = _accept(owners, r.owner_checks, r.owner_columns, rejects, "owner_id")
     del owners
     arrears = pl.DataFrame(schema=r.ARREARS_SCHEMA)
+    arrears_rejects: list[Reject] = []
     if with_arrears and "arrears" in paths:
         feed = read_raw("arrears", paths["arrears"])
         read["arrears"] = feed.frame.height
         no_vehicles = fc.Known(pl.Series(dtype=pl.String), pl.Series(dtype=pl.String))
         refs = _references("arrears", feed, no_vehicles, known)
-        frame, _ = _accept(feed, partial(r.arrears_checks, refs=refs), r.arrears_columns, rejects)
+        frame, _ = _accept(feed, partial(r.arrears_checks, refs=refs), r.arrears_columns, arrears_rejects)
         arrears = frame.group_by("owner_id", "district", maintain_order=True).agg(pl.col("amount").sum())
-    return OwnerChecks(known.rejected, rejects, read, _unknown_owners(paths, feeds, known.valid), arrears)
+    no_owner = _unknown_owners(paths, feeds, known.valid)
+    return OwnerChecks(known.rejected, rejects, arrears_rejects, read, no_owner, arrears)
 
 
 def later_uses(paths: Mapping[str, Path], name: str, column: str) -> pl.Series:
