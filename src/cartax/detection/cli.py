@@ -13,7 +13,7 @@ from cartax.detection.adapters.store import StoredRun, store_run
 from cartax.detection.database import detect_in_database
 from cartax.detection.errors import WorkerLostError
 from cartax.detection.output import write_cases
-from cartax.detection.run import ENGINES, RunResult, detect_feeds, summary_lines
+from cartax.detection.run import ENGINES, STREAM_VEHICLES, RunResult, detect_feeds, summary_lines
 from cartax.infra import SqlUnitOfWork, make_engine, session_factory, upgrade
 from cartax.registry.errors import FeedError
 from cartax.rules import default_law
@@ -71,7 +71,10 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[
             int | None,
             typer.Option(
-                "--workers", min=1, help="processes for a run in partitions (default: one per core)"
+                "--workers",
+                min=1,
+                help=f"processes for a --feeds run in partitions (a Parquet vehicles feed of more than "
+                f"{STREAM_VEHICLES:,} vehicles; default: one per core)",
             ),
         ] = None,
     ) -> None:
@@ -96,6 +99,9 @@ def register(app: typer.Typer) -> None:
             if feeds is not None:
                 message = "give either --feeds DIR or --from-db, not both"
                 raise typer.BadParameter(message, param_hint="--feeds")
+            if workers is not None:
+                message = "--workers applies to a --feeds run only; leave it out with --from-db"
+                raise typer.BadParameter(message, param_hint="--workers")
             _from_database(year, decided, incremental, out, fmt)
             return
         if feeds is None or out is None or incremental:

@@ -60,5 +60,9 @@ def test_bad_arguments_are_refused_with_what_is_accepted(tmp_path: Path) -> None
     assert "2027" in text
     assert detect("--feeds", folder, "--year", "2026", "--decision-date", "2026-13-01", "--out", out)[0] == 2
     assert detect("--feeds", folder, "--from-db", "--year", "2026", *common)[0] == 2
+    code, text = detect("--from-db", "--workers", "2", "--year", "2026", *common)
+    assert code == 2
+    assert "applies to a --feeds run only" in " ".join(text.replace("│", " ").split())  # however wrapped
+    assert detect("--feeds", folder, "--year", "2026", *common, "--out", out, "--workers", "0")[0] == 2
     assert detect("--feeds", folder, "--year", "2026", *common)[0] == 2  # no --out
     assert detect("--feeds", folder, "--year", "2026", *common, "--out", out, "--format", "xml")[0] == 2
