@@ -25,6 +25,16 @@ def is_postgres(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
+def for_bulk(connection: Connection) -> None:
+    """Settings of this transaction for statements over up to a million rows (PostgreSQL): memory to
+    hash and sort them without spilling to disk, and no JIT compilation, which costs more than it saves
+    on statements that mostly write rows (their estimated costs are high enough to trigger it, with
+    optimisation and inlining, up to half a second per statement)."""
+    if is_postgres(connection):
+        connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        connection.exec_driver_sql("SET LOCAL jit = off")
+
+
 def create_temporary(connection: Connection, name: str, columns: Mapping[str, str]) -> None:
     """A temporary table of this transaction (dropped at commit on PostgreSQL; by :func:`drop_temporary`
     on SQLite, whose temporary tables live as long as the connection)."""

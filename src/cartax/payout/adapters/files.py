@@ -251,7 +251,7 @@ class _Claim:
 
     def _postgres(self, connection: Connection, limit: int, shares: int, part: int) -> tuple[int, int]:
         """One statement: lock the share's instructions, file them, write their transfers."""
-        connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        bulk.for_bulk(connection)
         picked = (
             self._picked(limit)
             .where(payout_instructions.c.id % shares == part)
@@ -719,8 +719,7 @@ def _apply_share(
     engine: Engine, staged: pl.DataFrame, source: str, now: datetime, day: date
 ) -> dict[str, int]:
     with engine.begin() as connection:
-        if bulk.is_postgres(connection):
-            connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        bulk.for_bulk(connection)
         bulk.create_temporary(connection, "payout_staged", _STAGED)
         bulk.create_temporary(connection, "payout_booked", _BOOKED)
         try:

@@ -590,8 +590,8 @@ class SqlPayout:
         now = self.clock()
         with self.engine.begin() as connection:
             shares = 1
+            bulk.for_bulk(connection)
             if bulk.is_postgres(connection):
-                connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECONCILE_LOCK})
                 if self.reconcile_shares > 1 and _more_transfers(connection, day, self.reconcile_split_above):
                     shares = self.reconcile_shares
@@ -614,7 +614,7 @@ class SqlPayout:
     ) -> tuple[int, tuple[ReconciliationLine, ...]]:
         """One share of a split reconciliation, in its own transaction (the caller holds the lock)."""
         with self.engine.begin() as connection:
-            connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            bulk.for_bulk(connection)
             return _reconcile_share(connection, day, now, shares, part)
 
 
@@ -723,9 +723,14 @@ _MATCHED = (
 def _reconciled(connection: Connection, day: date, now: datetime, shares: int, part: int) -> None:
     """Each matched payment not reconciled before: a ``payout_reconciled`` row and ``PaymentReconciled``
     (runs of the reconciliation follow one another: :meth:`SqlPayout.reconcile` takes a lock on PostgreSQL,
-    and the shares of a run have no transfer id in common, so a payment is reconciled once without a
-    per-row conflict check). The events of share ``part`` of ``shares`` take every ``shares``-th place
-    of the ids' counter, so no two events of a run are made with the same counter."""
+    and the shares of a run have no transfer id in common, so a payment is reconciled once). The events
+    of share ``part`` of ``shares`` take every ``shares``-th place of the ids' counter, so no two events
+    of a run are made with the same counter.
+
+    On PostgreSQL the rows are written first, ``ON CONFLICT DO NOTHING``, and the events made from the
+    rows the statement wrote: the key's own index says which payments were reconciled before, so the
+    planner never weighs a look-up of its own against a table whose statistics may be stale (an
+    anti-join with a table analysed while empty went quadratic on a day of a million payments)."""
     payload = bulk.json_object(
         connection,
         [("case_key", "m.case_key"), ("transfer_id", "m.transfer_id"),
@@ -739,6 +744,15 @@ def _reconciled(connection: Connection, day: date, now: datetime, shares: int, p
         f"SELECT {bulk.ordered_uuid(connection, f'm.place * {shares} + {part}')}, :type, {payload}, :now "
     )
     rows = f"INSERT INTO payout_reconciled (transfer_id, day, at) SELECT m.transfer_id, :day, :now {_MATCHED}"
+    if bulk.is_postgres(connection):
+        fresh = f"WITH fresh AS ({rows} ON CONFLICT (transfer_id) DO NOTHING RETURNING transfer_id) "
+        placed = (
+            # Transfer ids are ASCII: the "C" order is theirs in any collation, and sorts them faster.
+            'FROM (SELECT m.*, row_number() OVER (ORDER BY m.transfer_id COLLATE "C") AS place '
+            "FROM payout_matching m JOIN fresh f ON f.transfer_id = m.transfer_id) m ORDER BY m.place"
+        )
+        connection.execute(bulk.statement(fresh + events + placed), parameters)
+        return
     unseen = " AND NOT EXISTS (SELECT 1 FROM payout_reconciled p WHERE p.transfer_id = m.transfer_id)"
     placed = (
         "FROM (SELECT m.*, row_number() OVER (ORDER BY m.transfer_id) AS place "
