@@ -698,7 +698,9 @@ def apply_results(
     now = clock()
     day = kst_day(now)
     staged = (
-        frame.select(list(RESULT_COLUMNS)).with_row_index("seq").with_columns(pl.col("seq").cast(pl.Int64))
+        frame.select(list(RESULT_COLUMNS))
+        .with_row_index("seq")
+        .with_columns(pl.col("seq").cast(pl.Int64), pl.col("transfer_id").is_first_distinct().alias("first"))
     )
     if parallel is None:
         parallel = PARALLEL if staged.height > 10_000 else 1
@@ -737,6 +739,7 @@ _STAGED = {
     "reason": "VARCHAR(24)",
     "amount": "BIGINT",
     "bank_ref": "VARCHAR(64)",
+    "first": "BOOLEAN",  # the file's first result on its transfer id
 }
 _BOOKED = {
     "seq": "BIGINT",
@@ -798,8 +801,7 @@ def _book_staged(connection: Connection, source: str, now: datetime, day: date) 
 
 
 _BOOKED_POSTGRES = (
-    "WITH first AS (SELECT s.* FROM payout_staged s JOIN (SELECT transfer_id, min(seq) AS seq "
-    "FROM payout_staged GROUP BY transfer_id) f ON f.seq = s.seq), "
+    "WITH first AS (SELECT * FROM payout_staged WHERE first), "
     "booked AS (UPDATE payout_transfers t SET state = first.status, "
     "reason = CASE WHEN first.status = 'succeeded' THEN NULL ELSE COALESCE(first.reason, :rejected) END, "
     "bank_ref = first.bank_ref, resolved_at = :now FROM first "
@@ -819,11 +821,10 @@ _BOOKED_SQL = (
     "INSERT INTO payout_booked SELECT s.seq, t.id, t.transfer_id, t.instruction_id, t.account_id, "
     "t.amount, s.status, CASE WHEN s.status = 'succeeded' THEN NULL ELSE COALESCE(s.reason, :rejected) END, "
     "s.bank_ref, i.case_key, i.owner_id, i.district, a.last4 FROM payout_staged s "
-    "JOIN (SELECT transfer_id, min(seq) AS seq FROM payout_staged GROUP BY transfer_id) f ON f.seq = s.seq "
     "JOIN payout_transfers t ON t.transfer_id = s.transfer_id "
     "JOIN payout_instructions i ON i.id = t.instruction_id "
     "JOIN payout_accounts a ON a.id = t.account_id "
-    "WHERE t.state = :filed ORDER BY s.seq"
+    "WHERE s.first AND t.state = :filed ORDER BY s.seq"
 )
 
 
@@ -870,9 +871,8 @@ _PAYMENT_ENTRIES = (
 _PAYMENTS_POSTGRES = (
     "WITH e AS (INSERT INTO ledger_entries (entry_key, kind, case_key, owner_id, district, day, transfer_id, "
     "posted_at) SELECT 'payment:' || b.transfer_id, :kind, b.case_key, b.owner_id, b.district, "
-    ":day, b.transfer_id, :now FROM payout_booked b WHERE b.status = 'succeeded' AND NOT EXISTS "
-    "(SELECT 1 FROM ledger_entries e WHERE e.entry_key = 'payment:' || b.transfer_id) ORDER BY b.seq "
-    "RETURNING id, transfer_id) "
+    ":day, b.transfer_id, :now FROM payout_booked b WHERE b.status = 'succeeded' ORDER BY b.seq "
+    "ON CONFLICT (entry_key) DO NOTHING RETURNING id, transfer_id) "
     "INSERT INTO ledger_lines (entry_id, account, amount) SELECT e.id, x.account, x.sign * b.amount "
     "FROM e JOIN payout_booked b ON b.transfer_id = e.transfer_id "
     "CROSS JOIN (SELECT :payable AS account, 1 AS sign, 0 AS place UNION ALL SELECT :bank, -1, 1) x "
