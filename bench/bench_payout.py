@@ -20,12 +20,18 @@ entry) is bulk-loaded and not timed. Each timed step is one public operation:
 - the result file (one line per transfer, ``--failed`` of them refusals): ``read_result_frame``,
   ``apply_results`` (booking, ledger, outbox), ``reconcile`` (the day's report and its events).
 
+On PostgreSQL, before the claim and again before the bank's answer, the server is brought (untimed) to the
+state the hours between those steps leave it in: ``VACUUM (ANALYZE)`` as autovacuum would (the planner
+knows the tables' sizes, the previous step's old row versions are cleared) and a ``CHECKPOINT`` (so the
+step pays for the full-page images written on the first change of each page after it). ``--no-settle``
+leaves that out, as if each step followed the one before at once.
+
 ``--statements SECONDS`` also prints every SQL statement that took at least that long (its wall-clock
 time and its first words), to see where a step's time goes.
 
 Each step prints its wall-clock time, the CPU time of this process (user + system, all threads), on
 PostgreSQL the CPU time of the database's server processes serving this run (read from /proc; parallel
-workers not included), and the load average at its end.
+workers not included) with the WAL it wrote (bytes and full-page images), and the load average at its end.
 """
 
 from __future__ import annotations
@@ -205,7 +211,14 @@ def since(start: tuple[float, float]) -> str:
 
 
 def files(
-    url: str, count: int, folder: Path, part_size: int, failed: float, parallel: int, watch: float | None
+    url: str,
+    count: int,
+    folder: Path,
+    part_size: int,
+    failed: float,
+    parallel: int,
+    watch: float | None,
+    settled: bool,
 ) -> None:
     upgrade(url)
     print(f"loading {count:,} decided payments (untimed) …", flush=True)
@@ -213,7 +226,8 @@ def files(
     load(url, count)
     print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
     engine = make_engine(url)
-    settle(engine)
+    if settled:
+        settle(engine)
     watch_statements(engine, watch)
     payouts = build_payout(engine, PayoutSettings(), CIPHER, Names(), lambda: NOW, None, timedelta(days=14))
     clock, meter = payouts.service.clock, Meter(engine)
@@ -244,7 +258,8 @@ def files(
         "amount",
         pl.when(refused).then(pl.lit("")).otherwise(pl.lit("B") + pl.col("transfer_id")).alias("bank_ref"),
     ).write_csv(result)
-    settle(engine)
+    if settled:
+        settle(engine)
     print(f"the bank's result file ({sent.height:,} lines, {refused.sum():,} refused):", flush=True)
     total = (time.perf_counter(), time.process_time())
     frame = meter.timed("read the result CSV (read_result_frame)", lambda: read_result_frame(result))
@@ -342,6 +357,11 @@ def main() -> None:
         "--pg-setting", action="append", default=[], metavar="NAME=VALUE", help="(with --own-postgres)"
     )
     parser.add_argument("--statements", type=float, metavar="SECONDS", help="print statements this slow")
+    parser.add_argument(
+        "--no-settle",
+        action="store_true",
+        help="no VACUUM (ANALYZE) and checkpoint between the steps: each follows the one before at once",
+    )
     args = parser.parse_args()
     with server(args.postgres, args.own_postgres, args.pg_setting) as postgres:
         kind = "PostgreSQL" if postgres else "SQLite"
@@ -351,8 +371,9 @@ def main() -> None:
             if args.cases:
                 with database(postgres, folder, "files") as url:
                     files(
-                        url, args.cases, folder, args.part_size, args.failed, args.parallel, args.statements
-                    )
+                        url, args.cases, folder, args.part_size, args.failed, args.parallel,
+                        args.statements, not args.no_settle,
+                    )  # fmt: skip
             if args.api:
                 with database(postgres, folder, "api") as url:
                     api(url, args.api, http=False)
