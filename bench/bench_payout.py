@@ -286,7 +286,7 @@ def settle(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM (ANALYZE)")
         connection.exec_driver_sql("CHECKPOINT")
-    print(f"  (untimed: statistics and a checkpoint, as in the hours between two steps: "
+    print(f"  (untimed: VACUUM (ANALYZE) and a checkpoint, as in the hours between two steps: "
           f"{time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
 
 
