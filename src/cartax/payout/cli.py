@@ -20,11 +20,29 @@ from typing import Annotated, Any
 import typer
 
 from cartax.bootstrap import bootstrap, connect
+from cartax.core.dates import parse_date
+from cartax.payout.errors import PayoutError
 from cartax.payout.model import kst_day
 
 
 def _services() -> Any:
     return connect(bootstrap())
+
+
+def _refused(command: str, error: PayoutError) -> typer.Exit:
+    """Print why ``command`` refused its input (Korean, then English) and give the exit to raise: 2."""
+    typer.echo(f"cartax payout {command}: {error.render('ko')}\n({error.render('en')})", err=True)
+    return typer.Exit(2)
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError:
+        message = f"{text!r} is not a date; give it as YYYY-MM-DD (a Korean calendar day), e.g. 2026-08-14"
+        raise typer.BadParameter(message, param_hint="--day") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -74,6 +92,8 @@ def register(app: typer.Typer) -> None:
                 if batch
                 else services.payout.file_batch(out, formats, limit)
             )
+        except PayoutError as error:
+            raise _refused("files", error) from None
         finally:
             services.close()
         if not written:
@@ -89,6 +109,8 @@ def register(app: typer.Typer) -> None:
         services = _services()
         try:
             counts = services.payout.read_result_file(path)
+        except PayoutError as error:  # nothing was booked: the file is read whole before any booking
+            raise _refused("results", error) from None
         finally:
             services.close()
         typer.echo(
@@ -103,9 +125,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """The day's reconciliation: every transfer id matched with a bank result, or flagged."""
+        chosen = _day(day)
         services = _services()
         try:
-            when = date.fromisoformat(day) if day else kst_day(services.payout.service.clock())
+            when = chosen or kst_day(services.payout.service.clock())
             report = services.payout.service.reconcile(when)
         finally:
             services.close()

@@ -55,7 +55,8 @@ class BankUnavailableError(PayoutError):
 
 
 class PayoutNotFoundError(PayoutError):
-    """No account for the person (``no_account``), or no payment for the case (``payment_not_found``)."""
+    """No account for the person (``no_account``), no payment for the case (``payment_not_found``), or no
+    batch of that reference (``batch_not_found``)."""
 
 
 class PayoutForbiddenError(PayoutError):

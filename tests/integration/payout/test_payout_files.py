@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from cartax.cases import Actor
+from cartax.cli import app
 from cartax.infra.outbox import list_events
 from cartax.payout import BankProtocolError
 from cartax.payout.adapters.fake_file_bank import pain002, process
@@ -109,3 +111,45 @@ def test_a_result_file_that_breaks_its_format_is_refused_with_where(tmp_path: Pa
     xml.write_bytes(b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.054.001.08'/>")
     with pytest.raises(BankProtocolError, match=r"not a pain\.002"):
         read_results(xml)
+
+
+def test_the_operator_books_and_reconciles_a_result_file_on_the_command_line(
+    db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payouts, bank, clock = setup(db_engine)
+    bank.close_account("088", "110234567801")
+    ref = file_batch(db_engine, ORG, clock)
+    assert ref is not None
+    batch = load_batch(db_engine, ref, payouts.service.open_number, payouts.worker.holder_name)
+    _, results = process(bank, write_csv(batch, tmp_path / "transfers.csv").read_bytes(), batch.day)
+    answer = tmp_path / "result.csv"
+    answer.write_text(result_csv(results), encoding="utf-8")
+    monkeypatch.setenv("CARTAX_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
+    runner, day = CliRunner(), kst_day(clock()).isoformat()
+
+    booked = runner.invoke(app, ["payout", "results", str(answer)])
+    assert booked.exit_code == 0, booked.output
+    assert "성공 2 · 실패 1 · 이미 반영/모르는 번호 0" in booked.output
+    again = runner.invoke(app, ["payout", "results", str(answer)])  # the same file read a second time
+    assert "성공 0 · 실패 0 · 이미 반영/모르는 번호 3" in again.output
+    report = runner.invoke(app, ["payout", "reconcile", "--day", day])
+    assert report.exit_code == 0, report.output
+    assert f"{day} 대사: 일치 3건, 확인 필요 0건, 원장 균형" in report.output  # the refusal matches too
+    assert len(list_events(db_engine, event_type="RefundPaid")) == 2
+
+    # Bad input: a clear message, exit 2, and nothing booked.
+    bad_day = runner.invoke(app, ["payout", "reconcile", "--day", "2026-13-01"])
+    assert bad_day.exit_code == 2
+    assert "YYYY-MM-DD" in bad_day.output
+    broken = tmp_path / "broken.csv"
+    broken.write_text("id,what\n1,2\n", encoding="utf-8")
+    refused = runner.invoke(app, ["payout", "results", str(broken)])
+    assert refused.exit_code == 2
+    assert "은행 결과 파일을 읽을 수 없습니다" in refused.output
+    assert "header must be transfer_id,status,reason,amount,bank_ref" in refused.output
+    assert "Traceback" not in refused.output
+    no_batch = runner.invoke(app, ["payout", "files", "--batch", "B-NONE", "--out", str(tmp_path / "o")])
+    assert no_batch.exit_code == 2
+    assert "B-NONE 묶음이 없습니다" in no_batch.output
+    assert not (tmp_path / "o").exists()
+    assert len(list_events(db_engine, event_type="RefundPaid")) == 2

@@ -61,7 +61,7 @@ from cartax.payout.adapters.tables import (
     payout_transfers,
 )
 from cartax.payout.adapters.worker import eligible
-from cartax.payout.errors import BankProtocolError
+from cartax.payout.errors import BankProtocolError, PayoutNotFoundError
 from cartax.payout.events import RefundPaid, TransferFailed
 from cartax.payout.model import (
     MAX_ATTEMPTS,
@@ -329,7 +329,7 @@ def batch_head(engine: Engine, batch_ref: str) -> BatchHead:
             select(payout_batches).where(payout_batches.c.batch_ref == batch_ref)
         ).first()
     if head is None:
-        raise BankProtocolError("bad_bank_file", where=batch_ref, problem="no such batch")
+        raise PayoutNotFoundError("batch_not_found", batch=batch_ref)
     row = head._mapping  # ``count`` is also a method of a row
     return BatchHead(row["id"], row["batch_ref"], row["day"], row["created_at"], row["count"], row["total"])
 
@@ -556,10 +556,16 @@ def read_results(path: Path) -> list[BankResult]:
 
 def read_result_frame(path: Path) -> pl.DataFrame:
     """The bank's result file as columns (:data:`RESULT_COLUMNS`), one row a result in file order."""
+    return read_result_file(path)[0]
+
+
+def read_result_file(path: Path) -> tuple[pl.DataFrame, str]:
+    """The bank's result file, read once: its results as :func:`read_result_frame` gives them, and its
+    kind (``pain.002`` or ``csv``), the source the results are kept under."""
     data = path.read_bytes()
     if data.lstrip().startswith(b"<"):
-        return result_frame(_pain002(data, path.name))
-    return _result_csv_frame(data.removeprefix(b"\xef\xbb\xbf"), path.name)
+        return result_frame(_pain002(data, path.name)), "pain.002"
+    return _result_csv_frame(data.removeprefix(b"\xef\xbb\xbf"), path.name), "csv"
 
 
 RESULT_COLUMNS: dict[str, pl.DataType] = {

@@ -98,9 +98,8 @@ class Payouts:
 
     def read_result_file(self, path: Path) -> dict[str, int]:
         """Book the bank's result file (pain.002 or CSV) on the filed transfers."""
-        results = files.read_results(path)
-        source = "pain.002" if path.read_bytes().lstrip().startswith(b"<") else "csv"
-        return files.apply_results(self.service.engine, results, self.service.clock, source)
+        frame, source = files.read_result_file(path)
+        return files.apply_results(self.service.engine, frame, self.service.clock, source)
 
     def run(self, stop: threading.Event, idle_seconds: float = 0.5, rounds: int = 50) -> None:
         """The embedded mode's payout loop: settle due zero-click announcements, pay what is due, and
