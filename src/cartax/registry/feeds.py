@@ -312,24 +312,16 @@ def _unknown_owners(
     ]
     if not scans:
         return {}
-    hashes = valid.hash()
+    lines, hashes = pl.concat(scans), valid.hash()
     if by_hash and hashes.n_unique() == hashes.len():
-        known = pl.LazyFrame({_HASH: hashes, _KNOWN: valid})
-        unknown = (
-            pl.concat(scans)
-            .with_columns(owner.hash().alias(_HASH))
-            .join(known, on=_HASH, how="left")
+        lines = (
+            lines.with_columns(owner.hash().alias(_HASH))
+            .join(pl.LazyFrame({_HASH: hashes, _KNOWN: valid}), on=_HASH, how="left")
             .filter(pl.col(_KNOWN).is_null() | (pl.col(_KNOWN) != owner))
-            .select(ROW, _FEED)
-            .collect(engine="streaming")
         )
     else:
-        unknown = (
-            pl.concat(scans)
-            .join(pl.LazyFrame({"owner_id": valid}), on="owner_id", how="anti")
-            .select(ROW, _FEED)
-            .collect(engine="streaming")
-        )
+        lines = lines.join(pl.LazyFrame({"owner_id": valid}), on="owner_id", how="anti")
+    unknown = lines.select(ROW, _FEED).collect(engine="streaming")
     return {name: unknown.filter(pl.col(_FEED) == index).get_column(ROW) for index, name in enumerate(names)}
 
 

@@ -706,7 +706,7 @@ def apply_results(
     staged = (
         frame.select(list(RESULT_COLUMNS))
         .with_row_index("seq")
-        .with_columns(pl.col("seq").cast(pl.Int64), pl.col("transfer_id").is_first_distinct().alias("first"))
+        .with_columns(pl.col("seq").cast(pl.Int64), pl.col("transfer_id").is_first_distinct().alias("leads"))
     )
     if parallel is None:
         parallel = PARALLEL if staged.height > 10_000 else 1
@@ -745,7 +745,7 @@ _STAGED = {
     "reason": "VARCHAR(24)",
     "amount": "BIGINT",
     "bank_ref": "VARCHAR(64)",
-    "first": "BOOLEAN",  # the file's first result on its transfer id
+    "leads": "BOOLEAN",  # the file's first result on its transfer id
 }
 _BOOKED = {
     "seq": "BIGINT",
@@ -807,7 +807,7 @@ def _book_staged(connection: Connection, source: str, now: datetime, day: date) 
 
 
 _BOOKED_POSTGRES = (
-    "WITH first AS (SELECT * FROM payout_staged WHERE first), "
+    "WITH first AS (SELECT * FROM payout_staged WHERE leads), "
     "booked AS (UPDATE payout_transfers t SET state = first.status, "
     "reason = CASE WHEN first.status = 'succeeded' THEN NULL ELSE COALESCE(first.reason, :rejected) END, "
     "bank_ref = first.bank_ref, resolved_at = :now FROM first "
@@ -830,7 +830,7 @@ _BOOKED_SQL = (
     "JOIN payout_transfers t ON t.transfer_id = s.transfer_id "
     "JOIN payout_instructions i ON i.id = t.instruction_id "
     "JOIN payout_accounts a ON a.id = t.account_id "
-    "WHERE s.first AND t.state = :filed ORDER BY s.seq"
+    "WHERE s.leads AND t.state = :filed ORDER BY s.seq"
 )
 
 
